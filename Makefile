@@ -1,0 +1,52 @@
+# Every install step lives here: CI runs `make test` on a clean clone with only package registries.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+
+# node_modules/.bin first: the pinned CDK CLI and the Node 22 binary from npm (jsii runs on it too).
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# No network beyond package registries: no CLI version checks, notices or telemetry.
+export CDK_DISABLE_VERSION_CHECK := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+CDK := npx --no-install cdk --no-notices
+
+.PHONY: install synth test lint bench schema clean
+.DEFAULT_GOAL := synth
+
+$(PY_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(PY_STAMP) $(NPM_STAMP)
+
+synth: install
+	$(CDK) synth -q
+	@$(BIN)/python -m cli.synth_summary cdk.out
+
+test: synth
+	$(BIN)/python -m pytest
+	$(BIN)/cfn-lint cdk.out/*.template.json
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app.py config stacks lambdas dashboards cli
+
+bench: install
+	@for b in bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b; done
+
+schema: install
+	$(BIN)/python -m cli.schema config/schema.json
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The `genai-guardrails` console script."""

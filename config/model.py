@@ -1,0 +1,522 @@
+"""The configuration file's schema: pydantic v2 models, strict, unknown keys rejected.
+
+These key names are the product's public interface (README, docs and users' files rely on them):
+change them only with a migration note. Every field carries a description, which becomes the
+JSON Schema that editors use (`make schema` writes `config/schema.json`).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# AWS Budgets allows 10 notifications per budget, each with 1 SNS and up to 10 email subscribers.
+MAX_BUDGET_NOTIFICATIONS = 10
+MAX_EMAIL_SUBSCRIBERS = 10
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+# Tag keys and values AWS accepts: Unicode letters, digits, spaces and _ . : / = + - @
+_TAG_RE = re.compile(r"^[\w .:/=+\-@]*$")
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every region name of every AWS partition, from botocore's own endpoint data (no network)."""
+    import boto3  # deferred: only validation needs it
+
+    session = boto3.Session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ec2", partition_name=partition)
+    )
+
+
+def check_tag_key(key: str) -> str:
+    if not 1 <= len(key) <= 128:
+        raise ValueError(f"tag key {key!r} must be 1 to 128 characters")
+    if key.lower().startswith("aws:"):
+        raise ValueError(f"tag key {key!r} must not start with 'aws:' (reserved by AWS)")
+    if not _TAG_RE.match(key):
+        raise ValueError(f"tag key {key!r} may contain only letters, digits, spaces and _ . : / = + - @")
+    return key
+
+
+def check_tag_value(value: str) -> str:
+    if len(value) > 256:
+        raise ValueError(f"tag value {value[:40]!r}... must be at most 256 characters")
+    if not _TAG_RE.match(value):
+        raise ValueError(f"tag value {value!r} may contain only letters, digits, spaces and _ . : / = + - @")
+    return value
+
+
+AccountId = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{12}$"),
+    Field(description="A 12-digit AWS account id, quoted so YAML keeps leading zeros."),
+]
+# Names end up in stack names, alarm names, metric dimensions and tag values: keep them portable.
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
+    Field(description="Lower-case letters, digits and '-', starting with a letter or digit, at most 63."),
+]
+AccountName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,31}$"),
+    Field(description="Lower-case letters, digits and '-', starting with a letter, at most 32 (stack name)."),
+]
+Email = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254),
+    Field(description="An email address."),
+]
+Usd = Annotated[Decimal, Field(gt=0, strict=False, description="US dollars, greater than 0.")]
+Percent = Annotated[float, Field(gt=0, le=1000, description="A percentage in (0, 1000].")]
+SharePercent = Annotated[float, Field(gt=0, le=100, description="A share in percent, in (0, 100].")]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def check_region(value: str) -> str:
+    if value not in known_regions():
+        raise ValueError(f"{value!r} is not an AWS region name (e.g. us-east-1, eu-west-1)")
+    return value
+
+
+class BudgetAlert(StrictModel):
+    """One AWS Budgets notification: a percent of the budget, on actual or forecasted spend."""
+
+    percent: Percent
+    type: Literal["actual", "forecasted"] = Field(description="actual or forecasted spend.")
+
+
+def default_budget_alerts() -> list[BudgetAlert]:
+    return [
+        BudgetAlert(percent=50, type="actual"),
+        BudgetAlert(percent=80, type="actual"),
+        BudgetAlert(percent=100, type="actual"),
+        BudgetAlert(percent=100, type="forecasted"),
+    ]
+
+
+def check_budget_alerts(alerts: list[BudgetAlert]) -> list[BudgetAlert]:
+    if len(alerts) > MAX_BUDGET_NOTIFICATIONS:
+        raise ValueError(
+            f"{len(alerts)} budget alerts given; AWS Budgets allows at most {MAX_BUDGET_NOTIFICATIONS} "
+            "notifications per budget"
+        )
+    seen = {(a.percent, a.type) for a in alerts}
+    if len(seen) != len(alerts):
+        raise ValueError("budget alerts must not repeat the same percent and type")
+    return alerts
+
+
+class SlackChannel(StrictModel):
+    """Amazon Q Developer in chat applications (AWS Chatbot) Slack channel; the workspace must be
+    authorized once in the console first."""
+
+    workspace_id: str = Field(
+        pattern=r"^[A-Z0-9]{9,11}$", description="Slack workspace (team) id, e.g. T0123456789."
+    )
+    channel_id: str = Field(pattern=r"^[A-Z0-9]{9,11}$", description="Slack channel id, e.g. C0123456789.")
+
+
+class Notifications(StrictModel):
+    emails: list[Email] = Field(
+        default_factory=list,
+        description=f"Addresses subscribed to every alarm and budget (at most {MAX_EMAIL_SUBSCRIBERS}).",
+    )
+    slack: SlackChannel | None = Field(default=None, description="Optional Slack channel through Chatbot.")
+    runbook_url: str = Field(
+        default="https://github.com/genai-cost-guardrails/genai-cost-guardrails/blob/main/docs/runbook.md",
+        pattern=r"^https://\S+$",
+        description="Linked from every alarm description and notification.",
+    )
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, emails: list[str]) -> list[str]:
+        if len(emails) > MAX_EMAIL_SUBSCRIBERS:
+            raise ValueError(
+                f"{len(emails)} emails given; AWS Budgets allows at most {MAX_EMAIL_SUBSCRIBERS} email "
+                "subscribers per notification"
+            )
+        if len({e.lower() for e in emails}) != len(emails):
+            raise ValueError("emails must be unique")
+        return emails
+
+
+class TagKeySpec(StrictModel):
+    key: str = Field(description="Tag key, exact capitalisation enforced by the tag policy.")
+    allowed_values: list[str] = Field(default_factory=list, description="Allowed values; empty allows any.")
+    required: bool = Field(default=True, description="Report resources of enforced_for types lacking it.")
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, key: str) -> str:
+        return check_tag_key(key)
+
+    @field_validator("allowed_values")
+    @classmethod
+    def _values(cls, values: list[str]) -> list[str]:
+        for value in values:
+            check_tag_value(value)
+        return values
+
+
+class TagPolicy(StrictModel):
+    extra_keys: list[TagKeySpec] = Field(
+        default_factory=list, description="Keys beyond the four standard ones."
+    )
+    allowed_values: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Allowed values for the standard keys (Application, Environment, ...).",
+    )
+    enforced_for: list[str] = Field(
+        default_factory=lambda: ["bedrock:application-inference-profile", "lambda:function"],
+        description="Resource types where non-compliant tags are blocked (service:resource).",
+    )
+
+    @field_validator("allowed_values")
+    @classmethod
+    def _allowed(cls, values: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key, allowed in values.items():
+            check_tag_key(key)
+            for value in allowed:
+                check_tag_value(value)
+        return values
+
+    @field_validator("enforced_for")
+    @classmethod
+    def _enforced(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.match(r"^[a-z0-9-]+:([a-z0-9-]+|\*)$", value):
+                raise ValueError(
+                    f"{value!r} is not a resource type like 'bedrock:application-inference-profile'"
+                )
+        return values
+
+
+class Organization(StrictModel):
+    management_account_id: AccountId
+    region: str = Field(default="us-east-1", description="Region of the organization stack.")
+    target_ous: list[str] = Field(
+        default_factory=list,
+        description="OU ids (ou-xxxx-xxxxxxxx) or the root (r-xxxx) the tag policy attaches to.",
+    )
+    target_accounts: list[AccountId] = Field(
+        default_factory=list, description="Accounts the tag policy attaches to."
+    )
+    tag_policy: TagPolicy = Field(default_factory=TagPolicy)
+    activate_cost_allocation_tags: bool = Field(default=True, description="Activate the tag keys in Billing.")
+    deny_untagged_inference_profiles: bool = Field(
+        default=False,
+        description="Attach an SCP denying untagged application inference profiles (see README).",
+    )
+    monitoring_account_id: AccountId | None = Field(
+        default=None, description="Account that holds the cross-account overview dashboard, if any."
+    )
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return check_region(value)
+
+    @field_validator("target_ous")
+    @classmethod
+    def _ous(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.match(r"^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$", value):
+                raise ValueError(f"{value!r} is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)")
+        return values
+
+
+class FeatureMatch(StrictModel):
+    """How a Bedrock call is attributed to this feature; the first rule kind that matches wins across
+    features, in this order: request metadata, inference profile, caller identity."""
+
+    request_metadata: dict[str, str] | None = Field(
+        default=None,
+        description="requestMetadata key/values that must all match. Default: {feature: <feature name>}.",
+    )
+    inference_profile_arns: list[str] = Field(
+        default_factory=list,
+        description="Existing application inference profile ARNs used only by this feature "
+        "(the profile this stack creates for the feature is added automatically).",
+    )
+    identity_arns: list[str] = Field(
+        default_factory=list,
+        description="Globs on the caller's identity.arn, e.g. 'arn:aws:sts::*:assumed-role/chat-api/*'.",
+    )
+
+    @field_validator("request_metadata")
+    @classmethod
+    def _metadata(cls, values: dict[str, str] | None) -> dict[str, str] | None:
+        if values is not None and not values:
+            raise ValueError("request_metadata must name at least one key, or be left out")
+        return values
+
+    @field_validator("inference_profile_arns")
+    @classmethod
+    def _profiles(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.match(
+                r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:application-inference-profile/\w+$", value
+            ):
+                raise ValueError(f"{value!r} is not an application inference profile ARN")
+        return values
+
+
+class FeatureAlarms(StrictModel):
+    tokens_per_request_max: int | None = Field(
+        default=None,
+        gt=0,
+        description="Static ceiling on (input+output) tokens per request; none by default.",
+    )
+    anomaly_band_width: float = Field(
+        default=3.0, gt=0, le=10, description="Standard deviations of the tokens-per-request anomaly band."
+    )
+    premium_share_percent: SharePercent = Field(
+        default=50, description="Alarm when premium models carry more than this share of the feature's cost."
+    )
+    throttle_percent: SharePercent = Field(
+        default=5, description="Alarm when throttled invocations exceed this share of invocations."
+    )
+
+
+class InferenceProfileSpec(StrictModel):
+    copy_from: str = Field(
+        pattern=r"^[a-z0-9.:-]+$",
+        description="Base model id or system inference profile id the feature's application profile copies.",
+    )
+
+
+class KillSwitch(StrictModel):
+    """An AWS Budgets action that denies Bedrock invocation at a percent of the budget."""
+
+    enabled: bool = False
+    threshold_percent: Percent = 100
+    approval: Literal["MANUAL", "AUTOMATIC"] = "MANUAL"
+    role_names: list[str] = Field(
+        default_factory=list, description="IAM role names the deny policy attaches to."
+    )
+
+    @model_validator(mode="after")
+    def _roles(self) -> KillSwitch:
+        if self.enabled and not self.role_names:
+            raise ValueError(
+                "role_names: an enabled kill switch needs at least one IAM role name to restrict"
+            )
+        for name in self.role_names:
+            if not re.match(r"^[\w+=,.@-]{1,64}$", name):
+                raise ValueError(f"role_names: {name!r} is not an IAM role name")
+        return self
+
+
+class Feature(StrictModel):
+    name: Slug
+    application: Slug
+    match: FeatureMatch = Field(default_factory=FeatureMatch)
+    monthly_budget_usd: Usd
+    daily_budget_usd: Usd
+    hourly_limit_usd: Usd
+    alarms: FeatureAlarms = Field(default_factory=FeatureAlarms)
+    inference_profile: InferenceProfileSpec | None = None
+    kill_switch: KillSwitch | None = None
+
+    @model_validator(mode="after")
+    def _budgets(self) -> Feature:
+        if self.daily_budget_usd > self.monthly_budget_usd:
+            raise ValueError("daily_budget_usd must not exceed monthly_budget_usd")
+        if self.hourly_limit_usd > self.daily_budget_usd:
+            raise ValueError("hourly_limit_usd must not exceed daily_budget_usd")
+        return self
+
+    @property
+    def metadata_match(self) -> dict[str, str]:
+        return (
+            self.match.request_metadata if self.match.request_metadata is not None else {"feature": self.name}
+        )
+
+
+class InvocationLogging(StrictModel):
+    mode: Literal["create", "existing"] = Field(
+        default="create",
+        description="create: this stack turns on invocation logging; existing: the account already has it.",
+    )
+    log_group_name: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_\-/.#]+$",
+        max_length=512,
+        description="Log group to create, or the existing one to meter (required with mode: existing).",
+    )
+    retention_days: int = Field(default=30, description="Retention of the created log group.")
+    text_data_delivery: bool = Field(
+        default=False, description="Deliver prompt and completion text (costs ingestion, carries user data)."
+    )
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{value} is not a CloudWatch Logs retention; allowed: {LOG_RETENTION_DAYS}")
+        return value
+
+    @model_validator(mode="after")
+    def _existing(self) -> InvocationLogging:
+        if self.mode == "existing" and not self.log_group_name:
+            raise ValueError("log_group_name: required when mode is 'existing'")
+        return self
+
+
+class PriceOverride(StrictModel):
+    model_id: str = Field(pattern=r"^[a-z0-9.:-]+$", description="Base model id (no ARN, no geo prefix).")
+    region: str | None = Field(
+        default=None, description="Region the rates apply to; all regions if left out."
+    )
+    input_per_million: Annotated[Decimal, Field(ge=0, strict=False)]
+    output_per_million: Annotated[Decimal, Field(ge=0, strict=False)] = Decimal(0)
+    cache_read_per_million: Annotated[Decimal, Field(ge=0, strict=False)] | None = None
+    cache_write_per_million: Annotated[Decimal, Field(ge=0, strict=False)] | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else check_region(value)
+
+
+class Pricing(StrictModel):
+    discount_percent: Annotated[Decimal, Field(ge=0, lt=100, strict=False)] = Field(
+        default=Decimal(0), description="Enterprise discount applied to every catalog price."
+    )
+    overrides: list[PriceOverride] = Field(
+        default_factory=list, description="Prices that replace or add to the catalog."
+    )
+    premium_models: list[str] = Field(
+        default_factory=list, description="Base model ids counted as premium by the model-mix alarm."
+    )
+
+
+class AccountAlarms(StrictModel):
+    unattributed_share_percent: SharePercent = Field(
+        default=10, description="Alarm when unattributed calls carry more than this share of cost."
+    )
+
+
+class Evaluator(StrictModel):
+    schedule_minutes: int = Field(default=15, ge=5, le=1440, description="How often the evaluator runs.")
+    notify_at: list[BudgetAlert] = Field(
+        default_factory=default_budget_alerts,
+        description="Per-feature percents of the monthly budget that notify.",
+    )
+
+
+class AnomalyDetection(StrictModel):
+    enabled: bool = True
+    threshold_usd: Usd = Field(default=Decimal(100), description="Impact in USD that notifies immediately.")
+
+
+class Account(StrictModel):
+    name: AccountName
+    account_id: AccountId
+    region: str
+    environment: Slug
+    monthly_budget_usd: Usd
+    budget_alerts: list[BudgetAlert] = Field(default_factory=default_budget_alerts)
+    features: list[Feature] = Field(default_factory=list)
+    invocation_logging: InvocationLogging = Field(default_factory=InvocationLogging)
+    pricing: Pricing = Field(default_factory=Pricing)
+    alarms: AccountAlarms = Field(default_factory=AccountAlarms)
+    evaluator: Evaluator = Field(default_factory=Evaluator)
+    anomaly_detection: AnomalyDetection = Field(default_factory=AnomalyDetection)
+    kill_switch: KillSwitch | None = None
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="Extra tags on every resource of the stack."
+    )
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return check_region(value)
+
+    @field_validator("budget_alerts")
+    @classmethod
+    def _alerts(cls, alerts: list[BudgetAlert]) -> list[BudgetAlert]:
+        return check_budget_alerts(alerts)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        for key, value in tags.items():
+            check_tag_key(key)
+            check_tag_value(value)
+        return tags
+
+    @field_validator("features")
+    @classmethod
+    def _unique_features(cls, features: list[Feature]) -> list[Feature]:
+        names = [f.name for f in features]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(
+                f"feature names must be unique within an account; repeated: {', '.join(duplicates)}"
+            )
+        if "unattributed" in names:
+            raise ValueError("'unattributed' is reserved for calls no rule matches")
+        return features
+
+    @property
+    def applications(self) -> list[str]:
+        return list(dict.fromkeys(f.application for f in self.features))
+
+
+class GuardrailsConfig(StrictModel):
+    organization: Organization
+    notifications: Notifications = Field(default_factory=Notifications)
+    accounts: list[Account] = Field(min_length=1)
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_accounts(cls, accounts: list[Account]) -> list[Account]:
+        for attr in ("name", "account_id"):
+            values = [getattr(a, attr) for a in accounts]
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise ValueError(f"account {attr}s must be unique; repeated: {', '.join(repeated)}")
+        return accounts
+
+    def account(self, name: str) -> Account:
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        raise KeyError(name)

@@ -1,0 +1,29 @@
+"""One naming rule for every stack, alarm, dashboard and tag, so names stay predictable for users."""
+
+from __future__ import annotations
+
+PRODUCT = "GenAiGuardrails"
+ORG_STACK_NAME = f"{PRODUCT}-Org"
+METRIC_NAMESPACE = "GenAI/Cost"
+
+# The four standard tag keys: exact capitalisation matters to billing and to tag policies.
+TAG_APPLICATION = "Application"
+TAG_ENVIRONMENT = "Environment"
+TAG_WORKLOAD = "GenAI:Workload"
+TAG_MODEL = "GenAI:Model"
+STANDARD_TAG_KEYS = (TAG_APPLICATION, TAG_ENVIRONMENT, TAG_WORKLOAD, TAG_MODEL)
+# Value of the Application / GenAI:Workload tags on the guardrail's own resources.
+SELF_APPLICATION = "genai-cost-guardrails"
+
+
+def account_stack_name(account_name: str) -> str:
+    return f"{PRODUCT}-{account_name}"
+
+
+def alarm_name(account_name: str, subject: str, kind: str) -> str:
+    """`GenAiGuardrails-prod-support-chat-CostRate`: account, then feature (or 'account'), then kind."""
+    return f"{PRODUCT}-{account_name}-{subject}-{kind}"
+
+
+def dashboard_name(account_name: str, suffix: str = "") -> str:
+    return f"GenAI-Cost-{account_name}{'-' + suffix if suffix else ''}"
