@@ -1,0 +1,1 @@
+"""Hand-kept source table for the bundled price catalog (read by ``build_bundled_catalog``)."""
