@@ -384,7 +384,7 @@ def test_config_shaped_override_for_one_region_rescales_derived_rates(cat: Price
     )  # fmt: skip
     new = cat.with_overrides([ov])
     for scope in ("in_region", "global"):
-        card = new.rates(SONNET45, "us-east-1", scope)  # type: ignore[arg-type]
+        card = new.rates(SONNET45, "us-east-1", scope)
         assert card is not None and (card.input, card.output) == (D("2.5"), D("12.5"))
     # In-region: batch and long context keep their multipliers of the new price; cache follows input.
     batch = new.rates(SONNET45, "us-east-1", "in_region", batch=True)
