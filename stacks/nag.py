@@ -22,6 +22,46 @@ ACKNOWLEDGED: dict[str, str] = {
 }
 
 
+# Findings acknowledged only on the construct they concern (applied where the construct is built).
+IAM5 = "AwsSolutions::AwsSolutions-IAM5"
+METERING_DEAD_LETTER_QUEUE: dict[str, str] = {
+    "AwsSolutions::AwsSolutions-SQS3": (
+        "This queue is itself the metering function's on-failure destination (a dead-letter queue for "
+        "asynchronous invocations), which cdk-nag cannot see because it only recognises SQS redrive policies."
+    ),
+}
+INVOCATION_LOG_DELIVERY_ROLE: dict[str, str] = {
+    f"{IAM5}[Resource::<MeteringInvocationLoggingLogGroupF95AA19B.Arn>:log-stream:*]": (
+        "Bedrock creates its own log streams with generated names, so the role may write any stream but "
+        "only inside the one invocation log group."
+    ),
+}
+INVOCATION_LOGGING_CUSTOM_RESOURCE: dict[str, str] = {
+    f"{IAM5}[Resource::*]": (
+        "Put/DeleteModelInvocationLoggingConfiguration act on an account-level setting that has no resource "
+        "ARN, so IAM only accepts '*' for them; PassRole in the same policy is limited to the delivery role."
+    ),
+}
+KMS_GRANT_WILDCARDS: dict[str, str] = {
+    f"{IAM5}[Action::kms:ReEncrypt*]": (
+        "CDK's key grants for encrypted queues and tables use the kms:ReEncrypt*/GenerateDataKey* action "
+        "families on that one key ARN only."
+    ),
+    f"{IAM5}[Action::kms:GenerateDataKey*]": (
+        "CDK's key grants for encrypted queues and tables use the kms:ReEncrypt*/GenerateDataKey* action "
+        "families on that one key ARN only."
+    ),
+}
+
+
+COST_ALLOCATION_TAGS_ACKNOWLEDGED: dict[str, str] = {
+    "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
+        "ce:UpdateCostAllocationTagsStatus acts on the payer account's tag settings and supports no resource "
+        "ARN, so '*' is the only resource IAM accepts; the policy allows that one action and nothing else."
+    ),
+}
+
+
 def enable_nag(app: cdk.App) -> None:
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
