@@ -1,0 +1,114 @@
+"""Lambda entry point: CloudWatch Logs subscription (Bedrock invocation logs) → EMF metrics on stdout.
+
+Thin on purpose: decode the envelope, hand the log events to ``aggregate.Meter``, print the EMF documents
+from ``emf`` in one write, then log. Ordering rule: anything may raise *before* the metrics are printed (a
+bad envelope, an unreadable runtime config: the subscription retries and nothing was counted); nothing may
+raise *after* (a retry would count the batch twice), so everything after the print is guarded.
+
+The Meter (runtime config, price catalog with overrides and discount, caches) is built on first use and
+kept for the life of the container. No AWS call is made to meter a record, except
+``bedrock:GetInferenceProfile`` for an application inference profile the config does not map.
+
+Metrics are serialized by ``emf`` with Powertools' EMF provider, one document per (minute, application,
+feature, model); the Powertools ``Metrics`` singleton is not used because it holds a single dimension/
+timestamp state per flush (see ``emf`` for why).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.metering.aggregate import BatchResult, Meter
+from lambdas.metering.emf import build_documents, render
+from lambdas.metering.runtime import load_runtime_config
+
+logger = Logger(service="genai-guardrails-metering")
+
+_meter: Meter | None = None
+
+
+def get_meter() -> Meter:
+    """The container's Meter, built on first use (raises if the bundled runtime config is unusable)."""
+    global _meter
+    if _meter is None:
+        _meter = Meter.from_runtime(load_runtime_config())
+    return _meter
+
+
+def reset_meter(meter: Meter | None = None) -> None:
+    """Forget (or replace) the cached Meter: for tests and the benchmark."""
+    global _meter
+    _meter = meter
+
+
+def _log_batch(result: BatchResult, documents: int, stale: int, log_group: str) -> None:
+    for event_id, reason, first_bytes in result.malformed_samples:
+        logger.warning(
+            "malformed record", extra={"event_id": event_id, "reason": reason, "first_200_bytes": first_bytes}
+        )
+    if result.malformed > len(result.malformed_samples):
+        logger.warning(
+            "more malformed records not logged individually",
+            extra={"not_logged": result.malformed - len(result.malformed_samples)},
+        )
+    if result.unpriced_reasons:
+        logger.warning(
+            "unpriced invocations (tokens metered, no cost)", extra={"reasons": result.unpriced_reasons}
+        )
+    if stale:
+        logger.warning(
+            "metric documents outside CloudWatch's timestamp window (14 days past, 2 hours future)",
+            extra={"documents": stale},
+        )
+    logger.info(
+        "batch metered",
+        extra={
+            "log_group": log_group,
+            "records": result.records,
+            "malformed": result.malformed,
+            "documents": documents,
+            "cost_usd": str(result.total_cost()),
+        },
+    )
+
+
+def meter_events(meter: Meter, log_events: list[dict[str, Any]], log_group: str = "") -> dict[str, Any]:
+    """Meter decoded log events, print their EMF, log; never raises once the EMF is printed."""
+    result = meter.meter(log_events)
+    documents, stale = build_documents(
+        result, meter.runtime.environment, meter.runtime.namespace, int(time.time() * 1000)
+    )
+    if documents:
+        print(render(documents), flush=True)
+    # ---- metrics are out: from here on, never raise (a retry of this batch would double-count) ----
+    summary: dict[str, Any] = {
+        "records": result.records,
+        "malformed": result.malformed,
+        "documents": len(documents),
+    }
+    try:
+        summary["cost_usd"] = str(result.total_cost())
+        _log_batch(result, len(documents), stale, log_group)
+    except Exception:  # pragma: no cover - logging must not undo a successful emission
+        with contextlib.suppress(Exception):
+            logger.exception("logging after emission failed; metrics were emitted")
+    return summary
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@event_source(data_class=CloudWatchLogsEvent)
+def lambda_handler(event: CloudWatchLogsEvent, context: LambdaContext) -> dict[str, Any]:
+    decoded = event.parse_logs_data()  # a bad envelope raises here, before anything was emitted
+    if decoded.message_type != "DATA_MESSAGE":
+        # CONTROL_MESSAGE: CloudWatch Logs checking that the destination is reachable.
+        logger.debug("ignoring non-data message", extra={"message_type": decoded.message_type})
+        return {"records": 0, "malformed": 0, "documents": 0, "ignored": decoded.message_type}
+    meter = get_meter()
+    log_events = decoded.raw_event.get("logEvents") or []
+    return meter_events(meter, log_events, str(decoded.raw_event.get("logGroup", "")))
