@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 def _validate(args: argparse.Namespace) -> int:
     from config.loader import ConfigError, ConfigRuleError, load_config
-    from stacks.tag_policy import build_tag_policy
+    from stacks.budgets import check_billing_guardrails
 
     try:
         config = load_config(args.file)
-        build_tag_policy(config.organization)  # the synth-time limits, without synthesizing
+        check_billing_guardrails(config)  # the synth-time limits (tag policy, SCP, budgets, ...), no synth
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

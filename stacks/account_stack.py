@@ -10,7 +10,11 @@ from constructs import Construct
 
 from config.model import Account, GuardrailsConfig
 from config.runtime import build_runtime_config
+from stacks.anomaly_detection import BedrockAnomalyDetection
+from stacks.budgets import GuardrailBudgets, check_billing_guardrails
 from stacks.data_key import GuardrailDataKey
+from stacks.inference_profiles import FeatureInferenceProfiles, output_id
+from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
 from stacks.naming import METRIC_NAMESPACE, account_stack_name
@@ -41,6 +45,46 @@ class AccountGuardrailsStack(cdk.Stack):
             slack=config.notifications.slack,
         )
         cdk.CfnOutput(self, "NotificationTopicArn", value=self.notifications.topic.topic_arn)
+
+        # Billing-true guardrails (README "Budgets and tags"): application inference profiles, AWS Budgets,
+        # optional kill switches, Cost Anomaly Detection. `self.inference_profiles.profile_features_json()`
+        # is the metering Lambda's GUARDRAILS_PROFILE_FEATURES value.
+        check_billing_guardrails(config)
+        account_index = config.accounts.index(account)
+        topic_arn = self.notifications.topic.topic_arn
+        self.inference_profiles = FeatureInferenceProfiles(self, "InferenceProfiles", account=account)
+        for feature_name, profile in self.inference_profiles.profiles.items():
+            arn = profile.attr_inference_profile_arn
+            cdk.CfnOutput(self, output_id("InferenceProfileArn", feature_name), value=arn)
+        self.budgets = GuardrailBudgets(
+            self,
+            "Budgets",
+            account=account,
+            account_index=account_index,
+            topic_arn=topic_arn,
+            emails=config.notifications.emails,
+        )
+        cdk.CfnOutput(self, "BedrockBudgetName", value=self.budgets.account_budget_name)
+        self.kill_switches = GuardrailKillSwitches(
+            self,
+            "KillSwitches",
+            account=account,
+            account_index=account_index,
+            budgets=self.budgets,
+            profiles=self.inference_profiles,
+            topic_arn=topic_arn,
+            emails=config.notifications.emails,
+        )
+        self.anomaly_detection: BedrockAnomalyDetection | None = None
+        if account.anomaly_detection.enabled:
+            self.anomaly_detection = BedrockAnomalyDetection(
+                self,
+                "AnomalyDetection",
+                name_prefix=account_stack_name(account.name),
+                threshold_usd=account.anomaly_detection.threshold_usd,
+                topic_arn=topic_arn,
+            )
+            cdk.CfnOutput(self, "AnomalyMonitorArn", value=self.anomaly_detection.monitor.attr_monitor_arn)
 
         self.metering = BedrockInvocationMetering(
             self,

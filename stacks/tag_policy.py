@@ -21,25 +21,35 @@ class TagPolicyError(ConfigRuleError):
 
 
 def build_tag_policy(organization: Organization) -> dict[str, Any]:
-    """The tag policy document: standard keys plus config's extra keys, exact capitalisation enforced."""
+    """The tag policy document: standard keys plus config's extra keys, exact capitalisation enforced,
+    allowed values where config lists them, `enforced_for` and `report_required_tag_for` the configured
+    resource types. Raises TagPolicyError naming the field and the tag."""
     policy = organization.tag_policy
-    specs: list[tuple[str, list[str], bool]] = [
-        (key, list(policy.allowed_values.get(key, [])), True) for key in STANDARD_TAG_KEYS
+    for key in policy.allowed_values:
+        if key not in STANDARD_TAG_KEYS:
+            raise TagPolicyError(
+                f"organization.tag_policy.allowed_values: tag {key!r} is not one of the standard keys "
+                f"({', '.join(STANDARD_TAG_KEYS)}, exact capitalisation); list other keys under extra_keys"
+            )
+    specs: list[tuple[str, str, list[str], bool]] = [
+        (f"organization.tag_policy.allowed_values.{key}", key, list(policy.allowed_values.get(key, [])), True)
+        for key in STANDARD_TAG_KEYS
     ]
-    specs += [(extra.key, list(extra.allowed_values), extra.required) for extra in policy.extra_keys]
+    specs += [
+        (f"organization.tag_policy.extra_keys[{i}]", extra.key, list(extra.allowed_values), extra.required)
+        for i, extra in enumerate(policy.extra_keys)
+    ]
     tags: dict[str, Any] = {}
-    for key, allowed, required in specs:
+    for field, key, allowed, required in specs:
         try:
             check_tag_key(key)
             for value in allowed:
                 check_tag_value(value)
         except ValueError as exc:
-            raise TagPolicyError(f"organization.tag_policy: tag {key!r}: {exc}") from None
+            raise TagPolicyError(f"{field}: tag {key!r}: {exc}") from None
         # Policy keys are case-insensitive, so two keys differing only in case would collide.
         if key.lower() in tags:
-            raise TagPolicyError(
-                f"organization.tag_policy: tag {key!r} is listed twice (keys are case-insensitive)"
-            )
+            raise TagPolicyError(f"{field}: tag {key!r} is listed twice (keys are case-insensitive)")
         entry: dict[str, Any] = {"tag_key": {"@@assign": key}}
         if allowed:
             entry["tag_value"] = {"@@assign": allowed}
@@ -51,9 +61,12 @@ def build_tag_policy(organization: Organization) -> dict[str, Any]:
     document = {"tags": tags}
     size = len(json.dumps(document, separators=(",", ":")))
     if size > TAG_POLICY_MAX_CHARS:
+        sizes = {spec[1]: len(json.dumps(tags[spec[1].lower()], separators=(",", ":"))) for spec in specs}
+        largest = max(sizes, key=lambda k: sizes[k])
         raise TagPolicyError(
             f"organization.tag_policy: the policy is {size} characters; AWS Organizations allows at most "
-            f"{TAG_POLICY_MAX_CHARS}: shorten allowed_values or split extra_keys"
+            f"{TAG_POLICY_MAX_CHARS}. Largest entry: tag {largest!r} ({sizes[largest]} characters): shorten "
+            "its allowed_values or move keys to a second policy"
         )
     return document
 
