@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := npx --no-install cdk --no-notices
 
-.PHONY: install synth test lint bench schema clean
+.PHONY: install synth test lint bench schema preview clean
 .DEFAULT_GOAL := synth
 
 $(PY_STAMP): pyproject.toml
@@ -47,6 +47,9 @@ bench: install
 
 schema: install
 	$(BIN)/python -m cli.schema config/schema.json
+
+preview: install
+	$(BIN)/python -m cli.preview
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

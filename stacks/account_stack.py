@@ -13,6 +13,7 @@ from config.runtime import build_runtime_config
 from stacks.anomaly_detection import BedrockAnomalyDetection
 from stacks.budgets import GuardrailBudgets, check_billing_guardrails
 from stacks.data_key import GuardrailDataKey
+from stacks.dashboards import GuardrailDashboards
 from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
@@ -96,3 +97,8 @@ class AccountGuardrailsStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "InvocationLogGroupName", value=self.metering.log_group_name)
         cdk.CfnOutput(self, "MeteringFunctionName", value=self.metering.function.function_name)
+
+        # Last, so the alarm-status widgets see every alarm defined above.
+        self.dashboards = GuardrailDashboards.for_account(
+            self, "Dashboards", config=config, account=account, log_group_name=self.metering.log_group_name
+        )

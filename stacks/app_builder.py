@@ -15,6 +15,7 @@ from stacks.naming import (
     TAG_WORKLOAD,
     account_stack_name,
 )
+from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
 from stacks.org_stack import OrgGuardrailsStack
 
 
@@ -44,6 +45,15 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
         for key, value in account.tags.items():
             cdk.Tags.of(stack).add(key, value)
         stacks[name] = stack
+    if org.monitoring_account_id:  # the optional organization overview dashboard
+        stacks[MONITORING_STACK_NAME] = MonitoringGuardrailsStack(
+            app,
+            MONITORING_STACK_NAME,
+            config=config,
+            env=cdk.Environment(account=org.monitoring_account_id, region=org.region),
+            description="GenAI cost guardrails: organization overview dashboard (cross-account metrics)",
+        )
+        cdk.Tags.of(stacks[MONITORING_STACK_NAME]).add(TAG_ENVIRONMENT, "monitoring")
     for each in stacks.values():
         cdk.Tags.of(each).add(TAG_APPLICATION, SELF_APPLICATION)
         cdk.Tags.of(each).add(TAG_WORKLOAD, SELF_APPLICATION)

@@ -1,0 +1,26 @@
+"""MonitoringGuardrails: the optional organization overview dashboard, in
+`organization.monitoring_account_id` (a CloudWatch cross-account observability monitoring account)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from config.model import GuardrailsConfig
+from dashboards import build_organization_dashboards
+from stacks.dashboards import GuardrailDashboards
+from stacks.naming import PRODUCT
+
+MONITORING_STACK_NAME = f"{PRODUCT}-Monitoring"
+
+
+class MonitoringGuardrailsStack(cdk.Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: GuardrailsConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.dashboards = GuardrailDashboards(
+            self, "Dashboards", dashboards=build_organization_dashboards(config)
+        )
