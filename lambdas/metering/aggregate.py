@@ -17,6 +17,7 @@ scopes, long-context flag, modelId spellings such as ``us.x`` and its ARN) fold 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,6 +36,9 @@ UNKNOWN_MODEL = "unknown"
 MALFORMED_SAMPLES_PER_BATCH = 20
 SNIPPET_BYTES = 200
 _MAX_MODEL_CACHE = 10_000
+# CloudWatch dimension values must be ASCII with a non-space character (max 1,024); anything else would get
+# the whole EMF document rejected, so such a model dimension becomes UNKNOWN_MODEL.
+_SAFE_DIMENSION = re.compile(r"[\x21-\x7e]{1,256}")
 
 
 class ModelEntry(NamedTuple):
@@ -85,9 +89,10 @@ class ModelTable:
             mapping = {model_id: target}
         resolved = resolve_model_id(model_id, mapping)
         base = resolved.base_model_id
+        safe = base is not None and _SAFE_DIMENSION.fullmatch(base) is not None
         return (
             ModelEntry(
-                base if base is not None else UNKNOWN_MODEL,
+                base if base is not None and safe else UNKNOWN_MODEL,
                 base,
                 resolved.scope,
                 pid,

@@ -242,3 +242,8 @@ def test_no_aws_call_for_known_forms(meter: Meter) -> None:
     )
     assert meter.resolver.calls == 0
     assert TICKET_PROFILE_ID in meter.runtime.profile_features
+
+
+def test_non_ascii_model_dimension_becomes_unknown(meter: Meter) -> None:
+    (doc,) = meter.meter(log_events([record(modelId=arn("provisioned-model", "pt-ünï"), **usage(1, 1))])).docs
+    assert doc.model == UNKNOWN_MODEL and doc.unpriced == 1
