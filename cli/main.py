@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a config file without synthesizing")
     validate.add_argument("file")
     validate.set_defaults(run=_validate)
+    from cli.prices import add_prices_parser
+
+    add_prices_parser(commands)
     return parser
 
 

@@ -446,6 +446,19 @@ class AnomalyDetection(StrictModel):
     threshold_usd: Usd = Field(default=Decimal(100), description="Impact in USD that notifies immediately.")
 
 
+class PriceRefresh(StrictModel):
+    """Scheduled refresh of the price catalog from the AWS Price List API (see README "Prices")."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Deploy a Lambda that rebuilds the price catalog from the AWS Price List on a schedule "
+        "and publishes it to an encrypted S3 object the metering Lambda reads (bundled catalog as fallback).",
+    )
+    schedule_days: int = Field(
+        default=7, ge=1, le=90, description="Days between refreshes (weekly by default)."
+    )
+
+
 class Account(StrictModel):
     name: AccountName
     account_id: AccountId
@@ -460,6 +473,9 @@ class Account(StrictModel):
     evaluator: Evaluator = Field(default_factory=Evaluator)
     anomaly_detection: AnomalyDetection = Field(default_factory=AnomalyDetection)
     kill_switch: KillSwitch | None = None
+    price_refresh: PriceRefresh = Field(
+        default_factory=PriceRefresh, description="Optional scheduled price-catalog refresh."
+    )
     tags: dict[str, str] = Field(
         default_factory=dict, description="Extra tags on every resource of the stack."
     )

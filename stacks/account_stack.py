@@ -20,6 +20,7 @@ from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
 from stacks.naming import METRIC_NAMESPACE, account_stack_name
 from stacks.notifications import GuardrailNotifications
+from stacks.price_refresh import PriceCatalogRefresh
 
 
 class AccountGuardrailsStack(cdk.Stack):
@@ -97,6 +98,22 @@ class AccountGuardrailsStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "InvocationLogGroupName", value=self.metering.log_group_name)
         cdk.CfnOutput(self, "MeteringFunctionName", value=self.metering.function.function_name)
+
+        # Optional weekly price refresh (README "Prices"): catalog in S3, metering reads it (bundled fallback).
+        self.price_refresh: PriceCatalogRefresh | None = None
+        if account.price_refresh.enabled:
+            self.price_refresh = PriceCatalogRefresh(
+                self,
+                "PriceRefresh",
+                code=self.lambda_code,
+                key=self.data_key.key,
+                topic=self.notifications.topic,
+                topic_key=self.notifications.key,
+                schedule_days=account.price_refresh.schedule_days,
+                metrics_namespace=METRIC_NAMESPACE,
+            )
+            self.price_refresh.add_reader(self.metering.function)
+            cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
 
         # Last, so the alarm-status widgets see every alarm defined above.
         self.dashboards = GuardrailDashboards.for_account(

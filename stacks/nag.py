@@ -53,6 +53,21 @@ KMS_GRANT_WILDCARDS: dict[str, str] = {
     ),
 }
 
+PRICE_CATALOG_BUCKET: dict[str, str] = {
+    "AwsSolutions::AwsSolutions-S1": (
+        "The bucket holds one regenerated, non-sensitive price catalog that only the refresh function "
+        "writes, and versioning keeps every earlier catalog, so server access logs would add a second bucket "
+        "without adding an audit trail."
+    ),
+}
+PRICE_REFRESH_FUNCTION: dict[str, str] = {
+    f"{IAM5}[Resource::*]": (
+        "pricing:GetProducts, cloudwatch:ListMetrics/GetMetricData and cloudwatch:PutMetricData support no "
+        "resource ARN, so IAM only accepts '*'; PutMetricData is limited to the GenAI/Cost namespace by a "
+        "condition."
+    ),
+}
+
 
 COST_ALLOCATION_TAGS_ACKNOWLEDGED: dict[str, str] = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (

@@ -1,0 +1,34 @@
+"""Lambda entry point (EventBridge schedule): refresh the price catalog. Thin: clients, settings, log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.price_refresh.refresh import Settings, run_refresh
+
+logger = Logger(service="genai-guardrails-price-refresh")
+
+# The Price List API is served from us-east-1 (and ap-south-1), whatever Region the function runs in.
+PRICE_LIST_ENDPOINT_REGION = "us-east-1"
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = Settings.from_environment()
+    report = run_refresh(
+        pricing=boto3.client("pricing", region_name=PRICE_LIST_ENDPOINT_REGION),
+        s3=boto3.client("s3"),
+        cloudwatch=boto3.client("cloudwatch"),
+        sns=boto3.client("sns"),
+        settings=settings,
+    )
+    summary = report.summary()
+    if report.missing:
+        logger.warning("models in use without a price", extra=summary)
+    else:
+        logger.info("price catalog refreshed", extra=summary)
+    return summary

@@ -1,0 +1,373 @@
+"""The price refresh, with its AWS clients passed in (the handler builds them; tests stub them).
+
+1. ``GetProducts`` for AmazonBedrock, AmazonBedrockFoundationModels and AmazonBedrockService (Price List
+   API, us-east-1 endpoint), filtered to the account's Region(s): the Region a call is made in sets its
+   price, so those are the cells metering needs.
+2. ``build_catalog`` -> merged over the bundled catalog (``lambdas.pricing.merge``): refreshed cells win,
+   the bundled catalog stays for every model, Region and rate the Price List lacks.
+3. The merged catalog is written to the S3 object ``current_catalog()`` reads (metering picks it up within
+   its cache TTL, no redeploy).
+4. ``PriceCatalogAgeDays`` (GenAI/Cost, [Environment]) is published on every run, also when the refresh
+   fails (then for the catalog metering still uses), so a stuck refresh shows as a rising age.
+5. Models in use without a price (``UnpricedInvocations`` > 0 per [Environment, Model] over the schedule
+   period, or a feature's ``inference_profile_copy_from``) are sent to the SNS topic, with the catalog's
+   ``as_of`` and source.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from lambdas.pricing.catalog import PriceCatalog
+from lambdas.pricing.catalog_source import DEFAULT_PRICE_KEY, catalog_label
+from lambdas.pricing.merge import merge_catalogs
+from lambdas.pricing.model_ids import resolve_model_id
+from lambdas.pricing.price_list import SERVICE_CODES, build_catalog, diff_catalogs, fetch_records
+
+logger = logging.getLogger(__name__)
+
+AGE_METRIC = "PriceCatalogAgeDays"
+UNPRICED_METRIC = "UnpricedInvocations"
+TOPIC_ENV = "GUARDRAILS_TOPIC_ARN"
+SCHEDULE_DAYS_ENV = "GUARDRAILS_PRICE_SCHEDULE_DAYS"
+RUNTIME_CONFIG_ENV = "GUARDRAILS_RUNTIME_CONFIG"
+RUNTIME_CONFIG_PATH = Path(__file__).resolve().parent.parent.parent / "runtime_config.json"
+_SCOPES = ("in_region", "geo", "global")
+
+
+class RefreshError(RuntimeError):
+    """The refresh could not produce a catalog worth publishing (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bucket: str
+    key: str
+    topic_arn: str | None
+    region: str
+    environment: str
+    namespace: str
+    schedule_days: int
+    copy_from: Mapping[str, str]  # feature -> model / system profile id its application profile copies
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        runtime = load_runtime_config(env)
+        return cls(
+            bucket=env["GUARDRAILS_PRICE_BUCKET"],
+            key=env.get("GUARDRAILS_PRICE_KEY") or DEFAULT_PRICE_KEY,
+            topic_arn=env.get(TOPIC_ENV) or None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            environment=str(runtime.get("environment") or "unknown"),
+            namespace=str(runtime.get("namespace") or "GenAI/Cost"),
+            schedule_days=int(env.get(SCHEDULE_DAYS_ENV) or 7),
+            copy_from={
+                str(f["name"]): str(f["inference_profile_copy_from"])
+                for f in runtime.get("features") or []
+                if f.get("inference_profile_copy_from")
+            },
+        )
+
+
+def load_runtime_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The bundled runtime_config.json (config/runtime.py), as plain data."""
+    path = Path(environ.get(RUNTIME_CONFIG_ENV) or RUNTIME_CONFIG_PATH)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise RefreshError(f"runtime config {path} is not a JSON object")
+    return data
+
+
+@dataclass(frozen=True)
+class MissingPrice:
+    model: str
+    why: str
+
+
+@dataclass
+class RefreshReport:
+    published: bool
+    label: str
+    version: str
+    as_of: str
+    age_days: int
+    records: int = 0
+    mapped_rows: int = 0
+    unmapped: int = 0
+    changes: int = 0
+    missing: list[MissingPrice] = field(default_factory=list)
+    notified: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "published": self.published,
+            "label": self.label,
+            "version": self.version,
+            "as_of": self.as_of,
+            "age_days": self.age_days,
+            "records": self.records,
+            "mapped_rows": self.mapped_rows,
+            "unmapped": self.unmapped,
+            "changes": self.changes,
+            "missing": [m.model for m in self.missing],
+            "notified": self.notified,
+        }
+
+
+# ---- store ------------------------------------------------------------------------------------------
+
+
+def read_published(s3: Any, settings: Settings) -> PriceCatalog | None:
+    """The catalog currently in S3, or None when nothing was published (or it is unreadable)."""
+    try:
+        body = s3.get_object(Bucket=settings.bucket, Key=settings.key)["Body"].read()
+        return PriceCatalog.from_dict(json.loads(body))
+    except Exception as exc:
+        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__))
+        if code not in ("NoSuchKey", "404"):
+            logger.warning("cannot read the published catalog (%s): comparing with the bundled one", code)
+        return None
+
+
+def catalog_json(catalog: Mapping[str, Any]) -> bytes:
+    """Bundled-catalog layout: top-level keys one per line, one model per line (diffable)."""
+    lines = ["{"]
+    head = [k for k in catalog if k != "models"]
+    for k in head:
+        lines.append(f"{json.dumps(k)}: {json.dumps(catalog[k], separators=(',', ':'))},")
+    lines.append('"models": {')
+    models = list((catalog.get("models") or {}).items())
+    for i, (model_id, model) in enumerate(models):
+        sep = "," if i < len(models) - 1 else ""
+        lines.append(f"{json.dumps(model_id)}: {json.dumps(model, separators=(',', ':'))}{sep}")
+    lines.append("}}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# ---- metrics and notifications ----------------------------------------------------------------------
+
+
+def age_days(catalog: PriceCatalog, today: date) -> int:
+    try:
+        return max(0, (today - date.fromisoformat(catalog.as_of[:10])).days)
+    except ValueError:
+        return 9999  # an unreadable as_of is as bad as a very old one
+
+
+def put_age_metric(cloudwatch: Any, settings: Settings, days: int, now: datetime) -> None:
+    cloudwatch.put_metric_data(
+        Namespace=settings.namespace,
+        MetricData=[
+            {
+                "MetricName": AGE_METRIC,
+                "Dimensions": [{"Name": "Environment", "Value": settings.environment}],
+                "Timestamp": now,
+                "Value": float(days),
+                "Unit": "None",
+            }
+        ],
+    )
+
+
+def unpriced_models_in_use(cloudwatch: Any, settings: Settings, now: datetime) -> dict[str, int]:
+    """{Model: UnpricedInvocations summed over the last schedule period} for models with any."""
+    metrics: list[str] = []
+    paginator = cloudwatch.get_paginator("list_metrics")
+    for page in paginator.paginate(
+        Namespace=settings.namespace,
+        MetricName=UNPRICED_METRIC,
+        Dimensions=[{"Name": "Environment", "Value": settings.environment}],
+    ):
+        for metric in page.get("Metrics", []):
+            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+            if set(dims) == {"Environment", "Model"}:
+                metrics.append(dims["Model"])
+    models = sorted(set(metrics))
+    found: dict[str, int] = {}
+    days = max(1, settings.schedule_days)
+    for start in range(0, len(models), 500):  # GetMetricData takes at most 500 queries
+        chunk = models[start : start + 500]
+        queries = [
+            {
+                "Id": f"m{i}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": settings.namespace,
+                        "MetricName": UNPRICED_METRIC,
+                        "Dimensions": [
+                            {"Name": "Environment", "Value": settings.environment},
+                            {"Name": "Model", "Value": model},
+                        ],
+                    },
+                    "Period": 86400,
+                    "Stat": "Sum",
+                },
+                "ReturnData": True,
+            }
+            for i, model in enumerate(chunk)
+        ]
+        kwargs: dict[str, Any] = {
+            "MetricDataQueries": queries,
+            "StartTime": now - timedelta(days=days),
+            "EndTime": now,
+        }
+        while True:
+            response = cloudwatch.get_metric_data(**kwargs)
+            for result in response.get("MetricDataResults", []):
+                total = int(sum(result.get("Values") or []))
+                if total > 0:
+                    model = chunk[int(result["Id"][1:])]
+                    found[model] = found.get(model, 0) + total
+            token = response.get("NextToken")
+            if not token:
+                break
+            kwargs["NextToken"] = token
+    return found
+
+
+def _priced(catalog: PriceCatalog, model: str, region: str, scopes: Sequence[str]) -> bool:
+    for scope in scopes:
+        entry = catalog.entry(model, region, scope)  # type: ignore[arg-type]
+        card = entry.cards.get("standard") if entry is not None else None
+        if card is not None and card.input is not None:
+            return True
+    return False
+
+
+def missing_prices(
+    catalog: PriceCatalog, settings: Settings, unpriced: Mapping[str, int]
+) -> list[MissingPrice]:
+    missing: dict[str, MissingPrice] = {}
+    for model, count in sorted(unpriced.items()):
+        if not _priced(catalog, model, settings.region, _SCOPES):
+            why = (
+                f"{count} unpriced invocation(s) in the last {settings.schedule_days} day(s); "
+                f"no price in {settings.region}"
+            )
+            missing[model] = MissingPrice(model, why)
+    for feature, target in sorted(settings.copy_from.items()):
+        resolved = resolve_model_id(target)
+        base = resolved.base_model_id
+        if base is None:
+            missing.setdefault(target, MissingPrice(target, f"feature {feature}: {resolved.unpriced_reason}"))
+            continue
+        if not _priced(catalog, base, settings.region, (resolved.scope,)):
+            why = (
+                f"feature {feature}'s inference profile copies {target}; "
+                f"no {resolved.scope} price in {settings.region}"
+            )
+            if base in missing:
+                why = f"{missing[base].why}; {why}"
+            missing[base] = MissingPrice(base, why)
+    return list(missing.values())
+
+
+def notify_missing(
+    sns: Any, settings: Settings, catalog: PriceCatalog, missing: Sequence[MissingPrice]
+) -> None:
+    label = catalog_label(catalog)
+    subject = f"GenAI cost guardrails ({settings.environment}): {len(missing)} model(s) in use have no price"
+    lines = [
+        f"Environment {settings.environment}, Region {settings.region}: these models are in use but the "
+        "price catalog has no price for them, so their calls are metered as tokens without a cost "
+        "(UnpricedInvocations), never as free.",
+        f"Catalog: {label}, version {catalog.version}.",
+        "",
+        *(f"- {m.model}: {m.why}" for m in missing),
+        "",
+        "Fix: add the price under the account's pricing.overrides in the guardrails config (applies on the "
+        "next deploy), or add the model to lambdas/pricing/sources/table.py (see docs/pricing.md).",
+    ]
+    sns.publish(TopicArn=settings.topic_arn, Subject=subject[:100], Message="\n".join(lines))
+
+
+# ---- the refresh ------------------------------------------------------------------------------------
+
+
+def _offer_version(records: Sequence[Mapping[str, Any]]) -> str | None:
+    versions = sorted({str(r["version"]) for r in records if r.get("version")})
+    return versions[-1] if versions else None
+
+
+def run_refresh(
+    *,
+    pricing: Any,
+    s3: Any,
+    cloudwatch: Any,
+    sns: Any,
+    settings: Settings,
+    now: datetime | None = None,
+    bundled: PriceCatalog | None = None,
+) -> RefreshReport:
+    now = now or datetime.now(UTC)
+    today = now.date()
+    as_of = today.isoformat()
+    bundled = bundled or PriceCatalog.load()
+    try:
+        records = list(fetch_records(pricing, SERVICE_CODES, region_code=settings.region))
+        offer = _offer_version(records)
+        source = (
+            f"AWS Price List GetProducts ({', '.join(SERVICE_CODES)}) for {settings.region}, fetched {as_of}"
+            + (f", offer version {offer}" if offer else "")
+        )
+        result = build_catalog(records, as_of=as_of, source=source)
+        if not result.rows:
+            raise RefreshError(
+                f"the Price List returned {len(records)} record(s) for {settings.region} and none mapped "
+                "to a catalog cell: nothing published"
+            )
+        merged = merge_catalogs(
+            bundled.to_dict(),
+            result.catalog_dict,
+            as_of=as_of,
+            source=source,
+            unmapped_count=len(result.unmapped),
+        )
+        catalog = PriceCatalog.from_dict(merged)  # validates before anything is written
+    except Exception:
+        # The age of the catalog metering still uses keeps being reported: a broken refresh shows up.
+        current = read_published(s3, settings) or bundled
+        put_age_metric(cloudwatch, settings, age_days(current, today), now)
+        raise
+    previous = read_published(s3, settings) or bundled
+    changes = diff_catalogs(previous.to_dict(), merged)
+    for unmapped in result.unmapped:
+        logger.info(
+            "unmapped Price List record",
+            extra={"sku": unmapped.sku, "usagetype": unmapped.usagetype, "reason": unmapped.reason},
+        )
+    s3.put_object(
+        Bucket=settings.bucket,
+        Key=settings.key,
+        Body=catalog_json(merged),
+        ContentType="application/json",
+        Metadata={"as-of": as_of, "version": catalog.version},
+    )
+    days = age_days(catalog, today)
+    put_age_metric(cloudwatch, settings, days, now)
+    report = RefreshReport(
+        published=True,
+        label=catalog_label(catalog),
+        version=catalog.version,
+        as_of=catalog.as_of,
+        age_days=days,
+        records=len(records),
+        mapped_rows=len(result.rows),
+        unmapped=len(result.unmapped),
+        changes=len(changes),
+    )
+    for change in changes[:200]:
+        logger.info("price change", extra={"change": change.describe()})
+    report.missing = missing_prices(catalog, settings, unpriced_models_in_use(cloudwatch, settings, now))
+    if report.missing and settings.topic_arn:
+        notify_missing(sns, settings, catalog, report.missing)
+        report.notified = True
+    return report
