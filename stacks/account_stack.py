@@ -10,10 +10,12 @@ from constructs import Construct
 
 from config.model import Account, GuardrailsConfig
 from config.runtime import build_runtime_config
+from stacks.account_alarms import GuardrailAlarms
 from stacks.anomaly_detection import BedrockAnomalyDetection
 from stacks.budgets import GuardrailBudgets, check_billing_guardrails
 from stacks.data_key import GuardrailDataKey
 from stacks.dashboards import GuardrailDashboards
+from stacks.evaluator import BudgetEvaluator
 from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
@@ -114,6 +116,28 @@ class AccountGuardrailsStack(cdk.Stack):
             )
             self.price_refresh.add_reader(self.metering.function)
             cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
+
+        # Alarms (one construct per family, definitions in stacks/alarm_definitions.py) and the evaluator.
+        self.alarms = GuardrailAlarms(
+            self,
+            "Alarms",
+            config=config,
+            account=account,
+            topic=self.notifications.topic,
+            metering_function=self.metering.function,
+            dead_letter_queue=self.metering.dead_letter_queue,
+        )
+        self.evaluator = BudgetEvaluator(
+            self,
+            "Evaluator",
+            code=self.lambda_code,
+            topic=self.notifications.topic,
+            topic_key=self.notifications.key,
+            data_key=self.data_key.key,
+            schedule_minutes=account.evaluator.schedule_minutes,
+            metrics_namespace=METRIC_NAMESPACE,
+        )
+        cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 
         # Last, so the alarm-status widgets see every alarm defined above.
         self.dashboards = GuardrailDashboards.for_account(

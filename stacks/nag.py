@@ -68,6 +68,13 @@ PRICE_REFRESH_FUNCTION: dict[str, str] = {
     ),
 }
 
+EVALUATOR_FUNCTION: dict[str, str] = {
+    f"{IAM5}[Resource::*]": (
+        "cloudwatch:GetMetricData/ListMetrics/PutMetricData support no resource ARN, so IAM only accepts "
+        "'*'; PutMetricData is limited to the GenAI/Cost namespace by a condition."
+    ),
+}
+
 
 COST_ALLOCATION_TAGS_ACKNOWLEDGED: dict[str, str] = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (

@@ -1,0 +1,271 @@
+"""One evaluator run: per feature, month-to-date and forecast, metrics, and (on a new threshold crossing)
+one SNS message explaining the change. AWS clients are passed in, so tests drive it on moto."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lambdas.evaluator import budget, cloudwatch, explain
+from lambdas.evaluator.decomposition import Usage, Weights, decompose
+from lambdas.evaluator.state import NotificationState
+
+BUCKET_SECONDS = 300
+COMPARE_DAYS = 7
+SUBJECT_MAX = 100
+STATE_RETENTION = timedelta(days=35)  # after the month ends
+RUNTIME_CONFIG_ENV = "GUARDRAILS_RUNTIME_CONFIG"
+
+
+def runtime_config_path() -> Path:
+    default = Path(__file__).resolve().parent.parent.parent / "runtime_config.json"
+    return Path(os.environ.get(RUNTIME_CONFIG_ENV, str(default)))
+
+
+@dataclass(frozen=True)
+class FeatureBudget:
+    name: str
+    application: str
+    monthly_budget_usd: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    account: str
+    environment: str
+    namespace: str
+    features: tuple[FeatureBudget, ...]
+    thresholds: tuple[budget.Threshold, ...]
+    premium_models: tuple[str, ...]
+    runbook_url: str
+    topic_arn: str
+    table_name: str
+    region: str = "us-east-1"
+
+    @classmethod
+    def from_runtime_config(
+        cls, data: Mapping[str, Any], *, topic_arn: str, table_name: str, region: str
+    ) -> Settings:
+        evaluator = data.get("evaluator", {})
+        return cls(
+            account=data["account"],
+            environment=data["environment"],
+            namespace=data.get("namespace", "GenAI/Cost"),
+            features=tuple(
+                FeatureBudget(f["name"], f["application"], float(f["monthly_budget_usd"]))
+                for f in data["features"]
+            ),
+            thresholds=tuple(
+                budget.Threshold(float(a["percent"]), a["type"]) for a in evaluator.get("notify_at", [])
+            ),
+            premium_models=tuple(data.get("pricing", {}).get("premium_models", [])),
+            runbook_url=evaluator.get("runbook_url", ""),
+            topic_arn=topic_arn,
+            table_name=table_name,
+            region=region,
+        )
+
+
+def load_settings() -> Settings:
+    data = json.loads(runtime_config_path().read_text(encoding="utf-8"))
+    return Settings.from_runtime_config(
+        data,
+        topic_arn=os.environ["GUARDRAILS_TOPIC_ARN"],
+        table_name=os.environ["GUARDRAILS_STATE_TABLE"],
+        region=os.environ.get("AWS_REGION", "us-east-1"),
+    )
+
+
+@lru_cache(maxsize=256)
+def catalog_weights(model: str, region: str) -> Weights:
+    """Token prices relative to input, from the bundled price catalog; typical ratios when it lacks the model
+    (they only split the tokens part into input and output; the total stays exact)."""
+    try:
+        from lambdas.pricing.catalog import PriceCatalog
+
+        card = PriceCatalog.load().rates(model, region, "in_region") or PriceCatalog.load().rates(
+            model, region, "geo"
+        )
+    except Exception:  # a missing or unreadable catalog must not stop the evaluator
+        card = None
+    if card is None or not card.input:
+        return Weights()
+    base = float(card.input)
+    default = Weights()
+    return Weights(
+        output=float(card.output) / base if card.output is not None else default.output,
+        cache_read=float(card.cache_read) / base if card.cache_read is not None else default.cache_read,
+        cache_write=float(card.cache_write) / base if card.cache_write is not None else default.cache_write,
+    )
+
+
+@dataclass
+class FeatureResult:
+    feature: str
+    status: budget.BudgetStatus
+    crossed: list[str] = field(default_factory=list)
+    notified: list[str] = field(default_factory=list)
+    message_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    summary: str
+    body: dict[str, Any]
+
+
+def windows(now: datetime) -> tuple[datetime, datetime, str, str]:
+    """The current window (start, end) and its labels: today since midnight UTC (or the last 24 h in the
+    first hour of a day), against the same span a week earlier."""
+    end = now.replace(second=0, microsecond=0)
+    end -= timedelta(minutes=end.minute % (BUCKET_SECONDS // 60))
+    midnight = end.replace(hour=0, minute=0)
+    week_ago = end - timedelta(days=COMPARE_DAYS)
+    if end - midnight >= timedelta(hours=1):
+        return midnight, end, "today", f"last {week_ago:%A}"
+    return end - timedelta(hours=24), end, "in the last 24 h", "in the same 24 h a week earlier"
+
+
+def explain_feature(cw: Any, settings: Settings, feature: FeatureBudget, now: datetime) -> Explanation:
+    dims = feature_dims(settings, feature)
+    start, end, current_label, base_label = windows(now)
+    models = cloudwatch.feature_models(cw, settings.namespace, dims)
+    delta = timedelta(days=COMPARE_DAYS)
+    current = cloudwatch.usage_buckets(cw, settings.namespace, dims, models, start, end, BUCKET_SECONDS)
+    base = cloudwatch.usage_buckets(
+        cw, settings.namespace, dims, models, start - delta, end - delta, BUCKET_SECONDS
+    )
+    after, before = cloudwatch.window_usage(current), cloudwatch.window_usage(base)
+    result = decompose(before, after, lambda m: catalog_weights(m, settings.region))
+    ranked = explain.drivers(result, before, after, settings.premium_models)
+    since = None
+    top = next((d for d in ranked if not d.unchanged), None)
+    if top is not None and top.before is not None and top.after is not None and top.factor != "price":
+        _, mix = explain.mix_models(before, after, settings.premium_models)
+        times = sorted(current)
+        buckets = [(t, current[t]) for t in times]
+        base_buckets: list[Mapping[str, Usage]] = [base.get(t - delta, {}) for t in times]
+        since = explain.change_point(top.factor, buckets, base_buckets, top.before, top.after, mix)
+    text = explain.summary(feature.name, result, ranked, current_label, base_label, since)
+    body = {
+        "current_window": {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "cost_usd": round(result.after, 2),
+        },
+        "comparison_window": {
+            "start": (start - delta).isoformat(),
+            "end": (end - delta).isoformat(),
+            "cost_usd": round(result.before, 2),
+        },
+        "change_usd": round(result.change, 2),
+        "method": "LMDI-I (log-mean Divisia) over traffic x retries x model mix x tokens/request x price; "
+        "contributions add up to change_usd",
+        "since": None if since is None else since.isoformat(),
+        "drivers": [d.as_dict() for d in ranked],
+    }
+    return Explanation(text, body)
+
+
+def feature_dims(settings: Settings, feature: FeatureBudget) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Environment", settings.environment),
+        ("Application", feature.application),
+        ("Feature", feature.name),
+    )
+
+
+def subject(settings: Settings, feature: FeatureBudget, status: budget.BudgetStatus) -> str:
+    text = (
+        f"GenAI cost {settings.environment}/{feature.name}: {status.used_percent:.0f}% of monthly budget, "
+        f"forecast {status.forecast_percent:.0f}%"
+    )
+    return text.encode("ascii", "replace").decode()[:SUBJECT_MAX]
+
+
+def message(
+    settings: Settings,
+    feature: FeatureBudget,
+    status: budget.BudgetStatus,
+    thresholds: Sequence[budget.Threshold],
+    explanation: Explanation,
+) -> str:
+    crossed = ", ".join(t.describe() for t in thresholds)
+    document = {
+        "summary": explanation.summary,
+        "alert": f"{feature.name} crossed {crossed} of its monthly budget of "
+        f"{explain.usd(status.budget_usd)}",
+        "account": settings.account,
+        "environment": settings.environment,
+        "application": feature.application,
+        "feature": feature.name,
+        "thresholds": [{"percent": t.percent, "type": t.type} for t in thresholds],
+        "month_to_date_usd": round(status.month_to_date_usd, 2),
+        "forecast_usd": round(status.forecast_usd, 2),
+        "monthly_budget_usd": round(status.budget_usd, 2),
+        "budget_used_percent": round(status.used_percent, 1),
+        "forecast_percent": round(status.forecast_percent, 1),
+        "run_rate_usd_per_day": round(status.run_rate_usd_per_day, 2),
+        "explanation": explanation.body,
+        "runbook": f"{settings.runbook_url}#budget-threshold-notifications" if settings.runbook_url else None,
+    }
+    return json.dumps(document, indent=2)
+
+
+def evaluate(
+    now: datetime, settings: Settings, cw: Any, sns: Any, dynamodb: Any, run_id: str
+) -> list[FeatureResult]:
+    """One run over every feature. A feature whose notification fails keeps no mark and is reported in
+    `error`; the others still run."""
+    now = now.astimezone(UTC)
+    state = NotificationState(dynamodb, settings.table_name)
+    period = budget.period_key(now)
+    expires_at = int((budget.month_end(now) + STATE_RETENTION).timestamp())
+    history_start = min(budget.month_start(now), now - timedelta(days=budget.RUN_RATE_DAYS)).replace(
+        minute=0, second=0, microsecond=0
+    )
+    results: list[FeatureResult] = []
+    points: list[tuple[tuple[tuple[str, str], ...], float, float]] = []
+    for feature in settings.features:
+        dims = feature_dims(settings, feature)
+        costs = cloudwatch.hourly_cost(cw, settings.namespace, dims, history_start, now)
+        status = budget.budget_status(costs, now, feature.monthly_budget_usd)
+        points.append((dims, status.used_percent, status.forecast_usd))
+        result = FeatureResult(feature.name, status)
+        results.append(result)
+        hits = budget.crossed(status, settings.thresholds)
+        result.crossed = [t.key for t in hits]
+        claimed = [
+            t
+            for t in hits
+            if state.claim(f"{feature.name}#{period}#{t.key}", run_id, int(now.timestamp()), expires_at)
+        ]
+        if not claimed:
+            continue
+        keys = [f"{feature.name}#{period}#{t.key}" for t in claimed]
+        try:
+            explanation = explain_feature(cw, settings, feature, now)
+            response = sns.publish(
+                TopicArn=settings.topic_arn,
+                Subject=subject(settings, feature, status),
+                Message=message(settings, feature, status, claimed, explanation),
+            )
+        except Exception as error:  # release: the next run notifies this crossing again
+            for key in keys:
+                state.release(key, run_id)
+            result.error = f"{type(error).__name__}: {error}"
+            continue
+        result.message_id = response["MessageId"]
+        for key in keys:
+            state.mark_notified(key, run_id, int(now.timestamp()), result.message_id)
+        result.notified = [t.key for t in claimed]
+    if points:
+        cloudwatch.put_budget_metrics(cw, settings.namespace, points, now)
+    return results

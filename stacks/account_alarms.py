@@ -1,0 +1,82 @@
+"""Account-wide health alarms as a CDK construct, plus the wiring of every alarm family of an account."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from config.model import Account, GuardrailsConfig
+from stacks.alarm_definitions import AccountAlarmSet, AlarmDefinition, build_alarm_set
+from stacks.feature_alarms import (
+    FeatureCompositeAlarms,
+    FeatureCostAlarms,
+    FeatureModelMixAlarms,
+    FeatureThrottleAlarms,
+    FeatureTokenAlarms,
+    metric_alarm,
+)
+
+
+class AccountHealthAlarms(Construct):
+    """Unattributed share, unpriced and malformed records, metering Lambda errors and DLQ depth, and Bedrock
+    invocation-log delivery failures. Each pages the topic directly."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        definitions: tuple[AlarmDefinition, ...],
+        topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.definitions = definitions
+        self.alarms: dict[str, cloudwatch.CfnAlarm] = {
+            d.key: metric_alarm(self, d, topic) for d in definitions
+        }
+
+
+class GuardrailAlarms(Construct):
+    """Builds the account's alarm definitions once and hands each family to its construct."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: GuardrailsConfig,
+        account: Account,
+        topic: sns.ITopic,
+        metering_function: lambda_.IFunction | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.definitions: AccountAlarmSet = build_alarm_set(
+            config,
+            account,
+            metering_function_name=metering_function.function_name if metering_function else None,
+            dead_letter_queue_name=dead_letter_queue.queue_name if dead_letter_queue else None,
+        )
+        defs = self.definitions
+        self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic)
+        self.tokens = FeatureTokenAlarms(self, "Tokens", definitions=defs.family("tokens"), topic=topic)
+        self.model_mix = FeatureModelMixAlarms(
+            self, "ModelMix", definitions=defs.family("model_mix"), topic=topic
+        )
+        self.throttles = FeatureThrottleAlarms(
+            self, "Throttles", definitions=defs.family("throttles"), topic=topic
+        )
+        by_name = {
+            d.name: family.alarms[d.key]
+            for family in (self.cost, self.tokens, self.model_mix, self.throttles)
+            for d in family.definitions
+        }
+        self.composites = FeatureCompositeAlarms(
+            self, "Composite", definitions=defs.composites, children=by_name, topic=topic
+        )
+        self.health = AccountHealthAlarms(
+            self, "Health", definitions=defs.family("account_health"), topic=topic
+        )

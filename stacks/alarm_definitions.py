@@ -1,0 +1,697 @@
+"""Every guardrail alarm as plain data, built from config: the one source of truth.
+
+The CDK constructs (stacks/feature_alarms.py, stacks/account_alarms.py) turn these definitions into
+`AWS::CloudWatch::Alarm` / `AWS::CloudWatch::CompositeAlarm` resources field by field, and the replay
+engine evaluates the same definitions offline. This module must stay pure data: no aws_cdk import.
+
+Field names follow the CloudWatch API (`PutMetricAlarm` / `MetricDataQuery`) so that a definition maps
+1:1 onto the synthesized template. See docs/alarms.md for the math of each alarm and its limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from config.model import Account, Feature, GuardrailsConfig
+from stacks.naming import METRIC_NAMESPACE, alarm_name
+
+UNATTRIBUTED = "unattributed"
+
+# CloudWatch limits (PutMetricAlarm / PutCompositeAlarm API reference).
+MAX_METRIC_STATS_PER_ALARM = 10  # MetricDataQuery structures with a MetricStat
+MAX_EXPRESSIONS_PER_ALARM = 10  # MetricDataQuery structures with an Expression
+MAX_COMPOSITE_CHILDREN = 100  # alarms referenced by one composite rule
+MAX_ALARM_RULE_LENGTH = 10240  # characters of a composite AlarmRule
+MAX_ALARM_NAME_LENGTH = 255
+MAX_DESCRIPTION_LENGTH = 1024
+MAX_PERIOD_TIMES_EVALUATIONS = 7 * 86400  # Period x EvaluationPeriods for periods of 1 h or more
+
+Comparison = Literal[
+    "GreaterThanThreshold",
+    "GreaterThanOrEqualToThreshold",
+    "GreaterThanUpperThreshold",
+]
+Family = Literal["cost", "tokens", "model_mix", "throttles", "composite", "account_health"]
+
+# Periods (seconds). Alarms use CloudWatch's default sliding evaluation window, so a 1-hour period
+# re-evaluated every minute is a rolling hour and a 1-day period a rolling 24 hours.
+HOUR = 3600
+DAY = 86400
+FIVE_MINUTES = 300
+
+
+class AlarmLimitError(ValueError):
+    """The config asks for an alarm CloudWatch cannot hold (too many metrics in one expression, ...)."""
+
+
+@dataclass(frozen=True)
+class MetricStatQuery:
+    """A `MetricDataQuery` with a `MetricStat`: one metric, one statistic over one period."""
+
+    id: str
+    metric_name: str
+    dimensions: tuple[tuple[str, str], ...]
+    stat: str
+    period: int
+    namespace: str = METRIC_NAMESPACE
+    label: str = ""
+    return_data: bool = False
+
+
+@dataclass(frozen=True)
+class ExpressionQuery:
+    """A `MetricDataQuery` with a metric-math `Expression` over the other queries' ids."""
+
+    id: str
+    expression: str
+    label: str
+    return_data: bool = False
+
+
+Query = MetricStatQuery | ExpressionQuery
+
+
+@dataclass(frozen=True)
+class AlarmDefinition:
+    """One metric alarm. `threshold` is None for anomaly-detection alarms (`threshold_metric_id` set)."""
+
+    key: str  # unique within the account, used as the construct id
+    family: Family
+    subject: str  # feature name, or "account"
+    kind: str
+    name: str
+    description: str
+    queries: tuple[Query, ...]
+    comparison: Comparison
+    threshold: float | None
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    threshold_metric_id: str | None = None
+    treat_missing_data: str = "notBreaching"
+    # Feature alarms page through their feature's composite (one page per feature); account alarms page
+    # directly. Every alarm reaches the SNS topic either way.
+    notify: bool = True
+    application: str | None = None
+
+    @property
+    def metric_stats(self) -> tuple[MetricStatQuery, ...]:
+        return tuple(q for q in self.queries if isinstance(q, MetricStatQuery))
+
+    @property
+    def expressions(self) -> tuple[ExpressionQuery, ...]:
+        return tuple(q for q in self.queries if isinstance(q, ExpressionQuery))
+
+    @property
+    def period(self) -> int:
+        return self.metric_stats[0].period
+
+    @property
+    def watched(self) -> Query:
+        """The query whose value is compared with the threshold (or with the anomaly band)."""
+        returned = [q for q in self.queries if q.return_data and q.id != self.threshold_metric_id]
+        return returned[0]
+
+
+@dataclass(frozen=True)
+class CompositeAlarmDefinition:
+    key: str
+    subject: str
+    name: str
+    description: str
+    children: tuple[str, ...]  # alarm names
+    rule: str
+    family: Family = "composite"
+    notify: bool = True
+
+
+@dataclass(frozen=True)
+class AccountAlarmSet:
+    """Everything alarmed in one account, in deployment order (composites after their children)."""
+
+    account: str
+    environment: str
+    alarms: tuple[AlarmDefinition, ...]
+    composites: tuple[CompositeAlarmDefinition, ...] = field(default=())
+
+    def family(self, family: Family) -> tuple[AlarmDefinition, ...]:
+        return tuple(a for a in self.alarms if a.family == family)
+
+    def for_subject(self, subject: str) -> tuple[AlarmDefinition, ...]:
+        return tuple(a for a in self.alarms if a.subject == subject)
+
+    def by_name(self, name: str) -> AlarmDefinition | CompositeAlarmDefinition:
+        everything: list[AlarmDefinition | CompositeAlarmDefinition] = [*self.alarms, *self.composites]
+        for each in everything:
+            if each.name == name:
+                return each
+        raise KeyError(name)
+
+
+# ---- helpers --------------------------------------------------------------------------------------------
+
+
+def _usd(value: Decimal | float) -> str:
+    return f"${Decimal(str(value)):,.2f}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _runbook(url: str, anchor: str) -> str:
+    return f"{url}#{anchor}"
+
+
+def _feature_dims(environment: str, feature: Feature) -> tuple[tuple[str, str], ...]:
+    return (("Environment", environment), ("Application", feature.application), ("Feature", feature.name))
+
+
+def _describe(text: str, runbook: str) -> str:
+    description = f"{text} Runbook: {runbook}"
+    if len(description) > MAX_DESCRIPTION_LENGTH:  # keep the runbook link, shorten the prose
+        description = f"{text[: MAX_DESCRIPTION_LENGTH - len(runbook) - 12]}… Runbook: {runbook}"
+    return description
+
+
+def _stat(
+    qid: str, metric: str, dims: tuple[tuple[str, str], ...], period: int, stat: str = "Sum"
+) -> MetricStatQuery:
+    return MetricStatQuery(
+        id=qid, metric_name=metric, dimensions=dims, stat=stat, period=period, label=metric
+    )
+
+
+def check_limits(alarm: AlarmDefinition) -> None:
+    """Raise AlarmLimitError when a definition breaks a CloudWatch limit."""
+    if len(alarm.metric_stats) > MAX_METRIC_STATS_PER_ALARM:
+        raise AlarmLimitError(
+            f"{alarm.name}: {len(alarm.metric_stats)} metrics in one alarm; CloudWatch allows "
+            f"{MAX_METRIC_STATS_PER_ALARM}"
+        )
+    if len(alarm.expressions) > MAX_EXPRESSIONS_PER_ALARM:
+        raise AlarmLimitError(f"{alarm.name}: more than {MAX_EXPRESSIONS_PER_ALARM} expressions")
+    if len(alarm.name) > MAX_ALARM_NAME_LENGTH:
+        raise AlarmLimitError(f"{alarm.name[:60]}...: alarm name longer than {MAX_ALARM_NAME_LENGTH}")
+    if len(alarm.description) > MAX_DESCRIPTION_LENGTH:
+        raise AlarmLimitError(f"{alarm.name}: description longer than {MAX_DESCRIPTION_LENGTH}")
+    periods = {q.period for q in alarm.metric_stats}
+    if len(periods) != 1:
+        raise AlarmLimitError(f"{alarm.name}: every metric of an alarm must share one period, got {periods}")
+    if alarm.period >= HOUR and alarm.period * alarm.evaluation_periods > MAX_PERIOD_TIMES_EVALUATIONS:
+        raise AlarmLimitError(f"{alarm.name}: period x evaluation periods exceeds 7 days")
+    ids = [q.id for q in alarm.queries]
+    if len(set(ids)) != len(ids):
+        raise AlarmLimitError(f"{alarm.name}: repeated query ids {ids}")
+    returned = [q for q in alarm.queries if q.return_data]
+    expected = 2 if alarm.threshold_metric_id else 1
+    if len(returned) != expected:
+        raise AlarmLimitError(f"{alarm.name}: {len(returned)} queries return data, expected {expected}")
+    if not 1 <= alarm.datapoints_to_alarm <= alarm.evaluation_periods:
+        raise AlarmLimitError(f"{alarm.name}: datapoints_to_alarm must be within 1..evaluation_periods")
+
+
+def check_composite_limits(composite: CompositeAlarmDefinition) -> None:
+    if len(composite.children) > MAX_COMPOSITE_CHILDREN:
+        raise AlarmLimitError(
+            f"{composite.name}: {len(composite.children)} child alarms; CloudWatch allows "
+            f"{MAX_COMPOSITE_CHILDREN}"
+        )
+    if len(composite.rule) > MAX_ALARM_RULE_LENGTH:
+        raise AlarmLimitError(f"{composite.name}: rule of {len(composite.rule)} characters exceeds 10240")
+    if len(composite.name) > MAX_ALARM_NAME_LENGTH:
+        raise AlarmLimitError(f"{composite.name[:60]}...: alarm name longer than {MAX_ALARM_NAME_LENGTH}")
+    if len(composite.description) > MAX_DESCRIPTION_LENGTH:
+        raise AlarmLimitError(f"{composite.name}: description longer than {MAX_DESCRIPTION_LENGTH}")
+
+
+# ---- per feature ----------------------------------------------------------------------------------------
+
+
+def feature_alarms(
+    account: Account, feature: Feature, runbook_url: str
+) -> tuple[tuple[AlarmDefinition, ...], CompositeAlarmDefinition]:
+    """The five alarm families of one feature, and the composite that pages for all of them."""
+    env = account.environment
+    dims = _feature_dims(env, feature)
+    who = f"Feature {feature.name} (application {feature.application}, environment {env})"
+    common = {"subject": feature.name, "application": feature.application, "notify": False}
+    alarms: list[AlarmDefinition] = []
+
+    # Cost rate: CostUSD summed over a rolling hour.
+    alarms.append(
+        AlarmDefinition(
+            key=f"{feature.name}-CostRate",
+            family="cost",
+            kind="CostRate",
+            name=alarm_name(account.name, feature.name, "CostRate"),
+            description=_describe(
+                f"{who}: Bedrock cost (CostUSD, Sum) over the last rolling hour is above the hourly limit of "
+                f"{_usd(feature.hourly_limit_usd)}.",
+                _runbook(runbook_url, "cost-rate"),
+            ),
+            queries=(
+                MetricStatQuery(
+                    id="cost",
+                    metric_name="CostUSD",
+                    dimensions=dims,
+                    stat="Sum",
+                    period=HOUR,
+                    label="CostUSD per rolling hour",
+                    return_data=True,
+                ),
+            ),
+            comparison="GreaterThanThreshold",
+            threshold=float(feature.hourly_limit_usd),
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    # Daily burn: one 1-day period, evaluated on CloudWatch's sliding window = a rolling 24 hours.
+    alarms.append(
+        AlarmDefinition(
+            key=f"{feature.name}-DailyBurn",
+            family="cost",
+            kind="DailyBurn",
+            name=alarm_name(account.name, feature.name, "DailyBurn"),
+            description=_describe(
+                f"{who}: Bedrock cost (CostUSD, Sum) over the last rolling 24 hours is above the daily "
+                f"budget of "
+                f"{_usd(feature.daily_budget_usd)}.",
+                _runbook(runbook_url, "daily-burn"),
+            ),
+            queries=(
+                MetricStatQuery(
+                    id="cost",
+                    metric_name="CostUSD",
+                    dimensions=dims,
+                    stat="Sum",
+                    period=DAY,
+                    label="CostUSD per rolling 24 h",
+                    return_data=True,
+                ),
+            ),
+            comparison="GreaterThanThreshold",
+            threshold=float(feature.daily_budget_usd),
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    # Tokens per request: (InputTokens + OutputTokens) / Invocations over 5 minutes.
+    tpr_queries: tuple[Query, ...] = (
+        _stat("input", "InputTokens", dims, FIVE_MINUTES),
+        _stat("output", "OutputTokens", dims, FIVE_MINUTES),
+        _stat("calls", "Invocations", dims, FIVE_MINUTES),
+    )
+    tpr_expression = "(FILL(input, 0) + FILL(output, 0)) / calls"
+    band = feature.alarms.anomaly_band_width
+    alarms.append(
+        AlarmDefinition(
+            key=f"{feature.name}-TokensPerRequestAnomaly",
+            family="tokens",
+            kind="TokensPerRequestAnomaly",
+            name=alarm_name(account.name, feature.name, "TokensPerRequestAnomaly"),
+            description=_describe(
+                f"{who}: tokens per request ((InputTokens + OutputTokens) / Invocations, 5 min) is above its "
+                f"anomaly-detection band of {_num(band)} standard deviations in 2 of 3 periods.",
+                _runbook(runbook_url, "tokens-per-request"),
+            ),
+            queries=(
+                *tpr_queries,
+                ExpressionQuery(
+                    id="tpr", expression=tpr_expression, label="Tokens per request", return_data=True
+                ),
+                ExpressionQuery(
+                    id="band",
+                    expression=f"ANOMALY_DETECTION_BAND(tpr, {_num(band)})",
+                    label="Expected tokens per request",
+                    return_data=True,
+                ),
+            ),
+            comparison="GreaterThanUpperThreshold",
+            threshold=None,
+            threshold_metric_id="band",
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    if feature.alarms.tokens_per_request_max is not None:
+        ceiling = feature.alarms.tokens_per_request_max
+        alarms.append(
+            AlarmDefinition(
+                key=f"{feature.name}-TokensPerRequestMax",
+                family="tokens",
+                kind="TokensPerRequestMax",
+                name=alarm_name(account.name, feature.name, "TokensPerRequestMax"),
+                description=_describe(
+                    f"{who}: tokens per request ((InputTokens + OutputTokens) / Invocations, 5 min) is "
+                    f"above the ceiling of {ceiling:,} tokens.",
+                    _runbook(runbook_url, "tokens-per-request"),
+                ),
+                queries=(
+                    *tpr_queries,
+                    ExpressionQuery(
+                        id="tpr", expression=tpr_expression, label="Tokens per request", return_data=True
+                    ),
+                ),
+                comparison="GreaterThanThreshold",
+                threshold=float(ceiling),
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                **common,  # type: ignore[arg-type]
+            )
+        )
+    # Model mix: premium models' share of the feature's cost over a rolling hour.
+    premium = list(dict.fromkeys(account.pricing.premium_models))
+    if premium:
+        if len(premium) > MAX_METRIC_STATS_PER_ALARM - 1:
+            raise AlarmLimitError(
+                f"account {account.name}: {len(premium)} premium models; the model-mix alarm sums one "
+                "CostUSD metric per premium model plus the feature total, and CloudWatch allows "
+                f"{MAX_METRIC_STATS_PER_ALARM} metrics per alarm: list at most "
+                f"{MAX_METRIC_STATS_PER_ALARM - 1}"
+            )
+        model_queries = tuple(
+            MetricStatQuery(
+                id=f"premium{i}",
+                metric_name="CostUSD",
+                dimensions=(*dims, ("Model", model)),
+                stat="Sum",
+                period=HOUR,
+                label=f"CostUSD {model}",
+            )
+            for i, model in enumerate(premium, start=1)
+        )
+        summed = " + ".join(f"FILL({q.id}, 0)" for q in model_queries)
+        share = feature.alarms.premium_share_percent
+        alarms.append(
+            AlarmDefinition(
+                key=f"{feature.name}-ModelMix",
+                family="model_mix",
+                kind="ModelMix",
+                name=alarm_name(account.name, feature.name, "ModelMix"),
+                description=_describe(
+                    f"{who}: premium models ({', '.join(premium)}) carry more than {_num(share)}% of the "
+                    "feature's cost over the last rolling hour.",
+                    _runbook(runbook_url, "model-mix"),
+                ),
+                queries=(
+                    *model_queries,
+                    _stat("total", "CostUSD", dims, HOUR),
+                    ExpressionQuery(
+                        id="share",
+                        expression=f"100 * ({summed}) / total",
+                        label="Premium share of cost (%)",
+                        return_data=True,
+                    ),
+                ),
+                comparison="GreaterThanThreshold",
+                threshold=float(share),
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                **common,  # type: ignore[arg-type]
+            )
+        )
+    # Retries / throttles: ThrottledInvocations / Invocations over 5 minutes.
+    throttle = feature.alarms.throttle_percent
+    alarms.append(
+        AlarmDefinition(
+            key=f"{feature.name}-ThrottleRate",
+            family="throttles",
+            kind="ThrottleRate",
+            name=alarm_name(account.name, feature.name, "ThrottleRate"),
+            description=_describe(
+                f"{who}: throttled invocations are more than {_num(throttle)}% of invocations "
+                "(ThrottledInvocations / Invocations, 5 min) in 2 of 3 periods.",
+                _runbook(runbook_url, "throttles-and-retries"),
+            ),
+            queries=(
+                _stat("throttled", "ThrottledInvocations", dims, FIVE_MINUTES),
+                _stat("calls", "Invocations", dims, FIVE_MINUTES),
+                ExpressionQuery(
+                    id="rate",
+                    expression="100 * FILL(throttled, 0) / calls",
+                    label="Throttled (%)",
+                    return_data=True,
+                ),
+            ),
+            comparison="GreaterThanThreshold",
+            threshold=float(throttle),
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    children = tuple(a.name for a in alarms)
+    rule = " OR ".join(f'ALARM("{name}")' for name in children)
+    composite = CompositeAlarmDefinition(
+        key=f"{feature.name}-Composite",
+        subject=feature.name,
+        name=alarm_name(account.name, feature.name, "Composite"),
+        description=_describe(
+            f"{who}: one page for any of its cost alarms: hourly limit "
+            f"{_usd(feature.hourly_limit_usd)}, daily "
+            f"budget {_usd(feature.daily_budget_usd)}, tokens per request"
+            + (
+                f" (ceiling {feature.alarms.tokens_per_request_max:,})"
+                if feature.alarms.tokens_per_request_max
+                else ""
+            )
+            + (f", premium share {_num(feature.alarms.premium_share_percent)}%" if premium else "")
+            + f", throttles {_num(throttle)}%. The alarm reason names the child alarm that fired.",
+            _runbook(runbook_url, "feature-composite"),
+        ),
+        children=children,
+        rule=rule,
+    )
+    return tuple(alarms), composite
+
+
+# ---- per account ----------------------------------------------------------------------------------------
+
+
+def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def account_alarms(
+    account: Account,
+    runbook_url: str,
+    *,
+    metering_function_name: str | None = None,
+    dead_letter_queue_name: str | None = None,
+) -> tuple[AlarmDefinition, ...]:
+    """Account-wide health alarms. The metering Lambda and DLQ alarms exist only when their names are given
+    (the CDK passes deploy-time tokens; an offline replay has neither)."""
+    env = account.environment
+    who = f"Account {account.name} (environment {env})"
+    apps = [*account.applications, UNATTRIBUTED]
+    alarms: list[AlarmDefinition] = []
+    common = {"family": "account_health", "subject": "account"}
+
+    # Unattributed share: unattributed CostUSD / sum of every application's CostUSD, rolling hour.
+    if len(apps) > MAX_METRIC_STATS_PER_ALARM:
+        raise AlarmLimitError(
+            f"account {account.name}: the unattributed-share alarm sums CostUSD over {len(apps)} "
+            f"applications (including 'unattributed'); CloudWatch allows {MAX_METRIC_STATS_PER_ALARM} "
+            "metrics per alarm: use "
+            f"at most {MAX_METRIC_STATS_PER_ALARM - 1} applications per account"
+        )
+    app_queries = tuple(
+        MetricStatQuery(
+            id=f"app{i}",
+            metric_name="CostUSD",
+            dimensions=(("Environment", env), ("Application", app)),
+            stat="Sum",
+            period=HOUR,
+            label=f"CostUSD {app}",
+        )
+        for i, app in enumerate(apps, start=1)
+    )
+    unattributed_id = app_queries[-1].id
+    total = " + ".join(f"FILL({q.id}, 0)" for q in app_queries)
+    share = account.alarms.unattributed_share_percent
+    alarms.append(
+        AlarmDefinition(
+            key="UnattributedShare",
+            kind="UnattributedShare",
+            name=alarm_name(account.name, "account", "UnattributedShare"),
+            description=_describe(
+                f"{who}: Bedrock calls no attribution rule matched (feature 'unattributed') carry more than "
+                f"{_num(share)}% of the account's cost over the last rolling hour.",
+                _runbook(runbook_url, "unattributed-share"),
+            ),
+            queries=(
+                *app_queries,
+                ExpressionQuery(
+                    id="share",
+                    expression=f"100 * FILL({unattributed_id}, 0) / ({total})",
+                    label="Unattributed share of cost (%)",
+                    return_data=True,
+                ),
+            ),
+            comparison="GreaterThanThreshold",
+            threshold=float(share),
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            **common,  # type: ignore[arg-type]
+        )
+    )
+    # Unpriced invocations > 0: summed over applications (10 per alarm; more applications, more alarms).
+    for n, group in enumerate(_chunks(apps, MAX_METRIC_STATS_PER_ALARM), start=1):
+        suffix = "" if n == 1 else f"{n}"
+        queries = tuple(
+            MetricStatQuery(
+                id=f"app{i}",
+                metric_name="UnpricedInvocations",
+                dimensions=(("Environment", env), ("Application", app)),
+                stat="Sum",
+                period=FIVE_MINUTES,
+                label=f"UnpricedInvocations {app}",
+            )
+            for i, app in enumerate(group, start=1)
+        )
+        alarms.append(
+            AlarmDefinition(
+                key=f"UnpricedInvocations{suffix}",
+                kind=f"UnpricedInvocations{suffix}",
+                name=alarm_name(account.name, "account", f"UnpricedInvocations{suffix}"),
+                description=_describe(
+                    f"{who}: UnpricedInvocations > 0 in 5 minutes (applications {', '.join(group)}): "
+                    "calls to a model the price catalog lacks are metered in tokens but not in dollars.",
+                    _runbook(runbook_url, "unpriced-invocations"),
+                ),
+                queries=(
+                    *queries,
+                    ExpressionQuery(
+                        id="unpriced",
+                        expression=" + ".join(f"FILL({q.id}, 0)" for q in queries),
+                        label="Unpriced invocations",
+                        return_data=True,
+                    ),
+                ),
+                comparison="GreaterThanThreshold",
+                threshold=0.0,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                **common,  # type: ignore[arg-type]
+            )
+        )
+    single: list[tuple[str, str, str, str, tuple[tuple[str, str], ...], str, str]] = [
+        (
+            "MalformedRecords",
+            METRIC_NAMESPACE,
+            "MalformedRecords",
+            "Sum",
+            (("Environment", env),),
+            "MalformedRecords > 0 in 5 minutes: invocation-log records the metering Lambda could not parse "
+            "(their cost is not counted).",
+            "malformed-records",
+        ),
+        (
+            "InvocationLogDeliveryFailures",
+            "AWS/Bedrock",
+            "ModelInvocationLogsCloudWatchDeliveryFailure",
+            "Sum",
+            (),
+            "Bedrock ModelInvocationLogsCloudWatchDeliveryFailure > 0 in 5 minutes: invocation logs are not "
+            "reaching CloudWatch Logs, so nothing is metered.",
+            "invocation-log-delivery-failures",
+        ),
+    ]
+    if metering_function_name is not None:
+        single.append(
+            (
+                "MeteringErrors",
+                "AWS/Lambda",
+                "Errors",
+                "Sum",
+                (("FunctionName", metering_function_name),),
+                "the metering Lambda's Errors > 0 in 5 minutes: batches go to its dead-letter queue "
+                "unmetered.",
+                "metering-errors",
+            )
+        )
+    if dead_letter_queue_name is not None:
+        single.append(
+            (
+                "MeteringDlqDepth",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                "Maximum",
+                (("QueueName", dead_letter_queue_name),),
+                "the metering dead-letter queue holds messages (ApproximateNumberOfMessagesVisible > 0): "
+                "failed batches wait to be replayed.",
+                "metering-dead-letter-queue",
+            )
+        )
+    for kind, namespace, metric, stat, dims, text, anchor in single:
+        alarms.append(
+            AlarmDefinition(
+                key=kind,
+                kind=kind,
+                name=alarm_name(account.name, "account", kind),
+                description=_describe(f"{who}: {text}", _runbook(runbook_url, anchor)),
+                queries=(
+                    MetricStatQuery(
+                        id="m",
+                        metric_name=metric,
+                        dimensions=dims,
+                        stat=stat,
+                        period=FIVE_MINUTES,
+                        namespace=namespace,
+                        label=metric,
+                        return_data=True,
+                    ),
+                ),
+                comparison="GreaterThanThreshold",
+                threshold=0.0,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                **common,  # type: ignore[arg-type]
+            )
+        )
+    return tuple(alarms)
+
+
+def build_alarm_set(
+    config: GuardrailsConfig,
+    account: Account,
+    *,
+    metering_function_name: str | None = None,
+    dead_letter_queue_name: str | None = None,
+) -> AccountAlarmSet:
+    """Every alarm of one account, checked against CloudWatch's limits."""
+    runbook = config.notifications.runbook_url
+    alarms: list[AlarmDefinition] = []
+    composites: list[CompositeAlarmDefinition] = []
+    for feature in account.features:
+        children, composite = feature_alarms(account, feature, runbook)
+        alarms.extend(children)
+        composites.append(composite)
+    alarms.extend(
+        account_alarms(
+            account,
+            runbook,
+            metering_function_name=metering_function_name,
+            dead_letter_queue_name=dead_letter_queue_name,
+        )
+    )
+    for alarm in alarms:
+        check_limits(alarm)
+    for composite in composites:
+        check_composite_limits(composite)
+    names = [a.name for a in alarms] + [c.name for c in composites]
+    if len(set(names)) != len(names):
+        raise AlarmLimitError(f"account {account.name}: alarm names repeat")
+    return AccountAlarmSet(
+        account=account.name,
+        environment=account.environment,
+        alarms=tuple(alarms),
+        composites=tuple(composites),
+    )

@@ -1,0 +1,240 @@
+"""Every alarm of the example app in the template, with its math; CloudWatch limits for the example config
+and for a 60-feature config (pure definitions, no synth)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from config.loader import parse_config
+from stacks.alarm_definitions import (
+    MAX_ALARM_RULE_LENGTH,
+    MAX_COMPOSITE_CHILDREN,
+    MAX_METRIC_STATS_PER_ALARM,
+    AlarmLimitError,
+    build_alarm_set,
+)
+from tests.conftest import SynthesizedApp
+
+STACK = "GenAiGuardrails-prod"
+RUNBOOK = "https://github.com/genai-cost-guardrails/genai-cost-guardrails/blob/main/docs/runbook.md"
+
+
+def _alarms(app: SynthesizedApp) -> dict[str, dict[str, Any]]:
+    return {
+        r["Properties"]["AlarmName"]: r["Properties"]
+        for r in app.resources(STACK, "AWS::CloudWatch::Alarm").values()
+    }
+
+
+def _expr(props: dict[str, Any], qid: str) -> str:
+    return next(m["Expression"] for m in props["Metrics"] if m["Id"] == qid)
+
+
+def _stat(props: dict[str, Any], qid: str) -> dict[str, Any]:
+    return next(m["MetricStat"] for m in props["Metrics"] if m["Id"] == qid)
+
+
+def _dims(stat: dict[str, Any]) -> dict[str, str]:
+    return {d["Name"]: d["Value"] for d in stat["Metric"].get("Dimensions", [])}
+
+
+def test_every_definition_is_in_the_template_as_defined(
+    example_app: SynthesizedApp, example_data: dict[str, Any]
+) -> None:
+    config = parse_config(example_data)
+    defined = build_alarm_set(config, config.account("prod"))
+    alarms = _alarms(example_app)
+    # Metering alarms carry deploy-time names: every other definition is in the template field by field.
+    assert {
+        "GenAiGuardrails-prod-account-MeteringErrors",
+        "GenAiGuardrails-prod-account-MeteringDlqDepth",
+    } <= set(alarms)
+    assert len(alarms) == len(defined.alarms) + 2
+    for d in defined.alarms:
+        props = alarms[d.name]
+        assert props["AlarmDescription"] == d.description
+        assert props["ComparisonOperator"] == d.comparison
+        assert props.get("Threshold") == d.threshold
+        assert props["EvaluationPeriods"] == d.evaluation_periods
+        assert props["DatapointsToAlarm"] == d.datapoints_to_alarm
+        assert props["TreatMissingData"] == "notBreaching"
+        assert [m["Id"] for m in props["Metrics"]] == [q.id for q in d.queries]
+        for q in d.expressions:
+            assert _expr(props, q.id) == q.expression
+        for q in d.metric_stats:
+            stat = _stat(props, q.id)
+            assert (stat["Metric"]["MetricName"], stat["Stat"], stat["Period"]) == (
+                q.metric_name,
+                q.stat,
+                q.period,
+            )
+            assert _dims(stat) == dict(q.dimensions)
+
+
+def test_feature_alarms_and_their_math(example_app: SynthesizedApp) -> None:
+    alarms = _alarms(example_app)
+    prefix = "GenAiGuardrails-prod-support-chat-"
+    dims = {"Environment": "prod", "Application": "customer-support", "Feature": "support-chat"}
+
+    cost = alarms[prefix + "CostRate"]
+    assert cost["Threshold"] == 30 and _stat(cost, "cost")["Period"] == 3600
+    assert _stat(cost, "cost")["Metric"]["MetricName"] == "CostUSD" and _dims(_stat(cost, "cost")) == dims
+    burn = alarms[prefix + "DailyBurn"]
+    assert (
+        burn["Threshold"] == 250 and _stat(burn, "cost")["Period"] == 86400 and burn["EvaluationPeriods"] == 1
+    )
+
+    anomaly = alarms[prefix + "TokensPerRequestAnomaly"]
+    assert _expr(anomaly, "tpr") == "(FILL(input, 0) + FILL(output, 0)) / calls"
+    assert _expr(anomaly, "band") == "ANOMALY_DETECTION_BAND(tpr, 3)"
+    assert anomaly["ThresholdMetricId"] == "band" and "Threshold" not in anomaly
+    assert anomaly["ComparisonOperator"] == "GreaterThanUpperThreshold"
+    ceiling = alarms[prefix + "TokensPerRequestMax"]
+    assert ceiling["Threshold"] == 20000 and _expr(ceiling, "tpr") == _expr(anomaly, "tpr")
+    assert "GenAiGuardrails-prod-ticket-summary-TokensPerRequestMax" not in alarms  # no ceiling configured
+
+    mix = alarms[prefix + "ModelMix"]
+    assert mix["Threshold"] == 40
+    assert _expr(mix, "share") == "100 * (FILL(premium1, 0) + FILL(premium2, 0)) / total"
+    assert _dims(_stat(mix, "premium1"))["Model"] == "anthropic.claude-opus-4-5-20251101-v1:0"
+    assert _dims(_stat(mix, "premium2"))["Model"] == "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert _dims(_stat(mix, "total")) == dims
+
+    throttle = alarms[prefix + "ThrottleRate"]
+    assert _expr(throttle, "rate") == "100 * FILL(throttled, 0) / calls" and throttle["Threshold"] == 5
+
+    for props in (cost, burn, anomaly, ceiling, mix, throttle):
+        assert "support-chat" in props["AlarmDescription"] and f"{RUNBOOK}#" in props["AlarmDescription"]
+        assert "AlarmActions" not in props  # they page through the composite
+    assert "$30.00" in cost["AlarmDescription"] and "$250.00" in burn["AlarmDescription"]
+    assert "20,000" in ceiling["AlarmDescription"] and "40%" in mix["AlarmDescription"]
+
+
+def test_one_composite_per_feature_pages_the_topic(example_app: SynthesizedApp) -> None:
+    composites = {
+        r["Properties"]["AlarmName"]: (r["Properties"], r.get("DependsOn", []))
+        for r in example_app.resources(STACK, "AWS::CloudWatch::CompositeAlarm").values()
+    }
+    features = ["support-chat", "ticket-summary", "kb-search", "report-writer", "doc-embedding"]
+    assert sorted(composites) == sorted(f"GenAiGuardrails-prod-{f}-Composite" for f in features)
+    props, depends = composites["GenAiGuardrails-prod-support-chat-Composite"]
+    kinds = [
+        "CostRate",
+        "DailyBurn",
+        "TokensPerRequestAnomaly",
+        "TokensPerRequestMax",
+        "ModelMix",
+        "ThrottleRate",
+    ]
+    assert props["AlarmRule"] == " OR ".join(f'ALARM("GenAiGuardrails-prod-support-chat-{k}")' for k in kinds)
+    assert len(depends) == len(kinds)
+    assert props["AlarmActions"] == [{"Ref": _topic(example_app)}] == props["OKActions"]
+
+
+def _topic(app: SynthesizedApp) -> str:
+    (logical_id,) = app.resources(STACK, "AWS::SNS::Topic")
+    return logical_id
+
+
+def test_account_health_alarms_page_the_topic(example_app: SynthesizedApp) -> None:
+    alarms = _alarms(example_app)
+    topic = [{"Ref": _topic(example_app)}]
+    p = "GenAiGuardrails-prod-account-"
+    share = alarms[p + "UnattributedShare"]
+    assert share["Threshold"] == 10
+    assert _expr(share, "share") == "100 * FILL(app3, 0) / (FILL(app1, 0) + FILL(app2, 0) + FILL(app3, 0))"
+    assert _dims(_stat(share, "app3")) == {"Environment": "prod", "Application": "unattributed"}
+    unpriced = alarms[p + "UnpricedInvocations"]
+    assert _expr(unpriced, "unpriced") == "FILL(app1, 0) + FILL(app2, 0) + FILL(app3, 0)"
+    malformed = alarms[p + "MalformedRecords"]
+    assert _dims(_stat(malformed, "m")) == {"Environment": "prod"}
+    delivery = alarms[p + "InvocationLogDeliveryFailures"]
+    assert _stat(delivery, "m")["Metric"]["Namespace"] == "AWS/Bedrock"
+    assert _stat(delivery, "m")["Metric"]["MetricName"] == "ModelInvocationLogsCloudWatchDeliveryFailure"
+    errors = _stat(alarms[p + "MeteringErrors"], "m")
+    assert (errors["Metric"]["Namespace"], errors["Metric"]["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert "Ref" in errors["Metric"]["Dimensions"][0]["Value"]
+    dlq = _stat(alarms[p + "MeteringDlqDepth"], "m")
+    assert dlq["Metric"]["MetricName"] == "ApproximateNumberOfMessagesVisible" and dlq["Stat"] == "Maximum"
+    for name in (
+        "UnattributedShare",
+        "UnpricedInvocations",
+        "MalformedRecords",
+        "InvocationLogDeliveryFailures",
+        "MeteringErrors",
+        "MeteringDlqDepth",
+    ):
+        props = alarms[p + name]
+        assert props["AlarmActions"] == topic == props["OKActions"], name
+        assert props["TreatMissingData"] == "notBreaching"
+        assert props["ComparisonOperator"] == "GreaterThanThreshold"
+        assert f"{RUNBOOK}#" in props["AlarmDescription"]
+
+
+def _sixty_features(example_data: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(example_data)
+    prod = data["accounts"][0]
+    prod["pricing"]["premium_models"] = [f"vendor.premium-model-{i}-v1:0" for i in range(9)]
+    prod["features"] = [
+        {
+            "name": f"feature-{i:02d}",
+            "application": f"app-{i % 9}",
+            "monthly_budget_usd": 1000,
+            "daily_budget_usd": 50,
+            "hourly_limit_usd": 5,
+            "alarms": {"tokens_per_request_max": 10000},
+        }
+        for i in range(60)
+    ]
+    return data
+
+
+@pytest.mark.parametrize("variant", ["example", "sixty"])
+def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) -> None:
+    data = example_data if variant == "example" else _sixty_features(example_data)
+    config = parse_config(data)
+    for account in config.accounts:
+        alarm_set = build_alarm_set(
+            config, account, metering_function_name="fn", dead_letter_queue_name="dlq"
+        )
+        for alarm in alarm_set.alarms:
+            assert len(alarm.metric_stats) <= MAX_METRIC_STATS_PER_ALARM
+            assert len(alarm.expressions) <= 10
+        for composite in alarm_set.composites:
+            assert len(composite.children) <= MAX_COMPOSITE_CHILDREN
+            assert len(composite.rule) <= MAX_ALARM_RULE_LENGTH
+            assert set(composite.children) <= {a.name for a in alarm_set.alarms}
+    if variant == "sixty":
+        prod = build_alarm_set(config, config.account("prod"))
+        assert len(prod.composites) == 60
+        assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 premium models + the feature total
+        assert len(prod.alarms) == 60 * 6 + 4
+
+
+def test_limits_are_enforced_with_a_clear_message(example_data: dict[str, Any]) -> None:
+    data = _sixty_features(example_data)
+    data["accounts"][0]["pricing"]["premium_models"].append("vendor.premium-model-9-v1:0")
+    config = parse_config(data)
+    with pytest.raises(AlarmLimitError, match="at most 9"):
+        build_alarm_set(config, config.account("prod"))
+    data = _sixty_features(example_data)
+    data["accounts"][0]["features"][0]["application"] = "app-extra"
+    config = parse_config(data)
+    with pytest.raises(AlarmLimitError, match="unattributed-share"):
+        build_alarm_set(config, config.account("prod"))
+
+
+def test_definitions_module_is_pure_data() -> None:
+    import ast
+    from pathlib import Path
+
+    import stacks.alarm_definitions as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    assert not any(name and name.startswith(("aws_cdk", "constructs")) for name in imported)

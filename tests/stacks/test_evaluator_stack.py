@@ -1,0 +1,61 @@
+"""The evaluator construct: encrypted table with TTL and PITR, schedule, least-privilege function."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import SynthesizedApp
+
+STACK = "GenAiGuardrails-prod"
+
+
+def test_state_table(example_app: SynthesizedApp) -> None:
+    (table,) = example_app.resources(STACK, "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEType"] == "KMS"
+    assert "DataKey" in json.dumps(props["SSESpecification"]["KMSMasterKeyId"])
+    assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+
+
+def test_schedule_runs_the_evaluator(example_app: SynthesizedApp) -> None:
+    (rule,) = example_app.resources(STACK, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(15 minutes)"
+    (fn_id,) = [
+        k
+        for k, v in example_app.resources(STACK, "AWS::Lambda::Function").items()
+        if v["Properties"].get("Handler") == "lambdas.evaluator.handler.lambda_handler"
+    ]
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [fn_id, "Arn"]}
+    env = example_app.resources(STACK, "AWS::Lambda::Function")[fn_id]["Properties"]["Environment"][
+        "Variables"
+    ]
+    assert {"GUARDRAILS_TOPIC_ARN", "GUARDRAILS_STATE_TABLE"} <= set(env)
+
+
+def _statements(app: SynthesizedApp) -> list[dict[str, Any]]:
+    policies = [p for k, p in app.resources(STACK, "AWS::IAM::Policy").items() if k.startswith("Evaluator")]
+    assert len(policies) == 1
+    statements: list[dict[str, Any]] = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def test_least_privilege(example_app: SynthesizedApp) -> None:
+    by_action = {json.dumps(s["Action"]): s for s in _statements(example_app)}
+    read = by_action[json.dumps(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"])]
+    assert read["Resource"] == "*"
+    put = by_action[json.dumps("cloudwatch:PutMetricData")]
+    assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": "GenAI/Cost"}}
+    publish = by_action[json.dumps("sns:Publish")]
+    assert "Ref" in publish["Resource"]
+    ddb = by_action[
+        json.dumps(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"])
+    ]
+    assert "NotificationState" in json.dumps(ddb["Resource"])
+    for statement in _statements(example_app):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any("*" in a for a in actions)
+        if statement["Resource"] == "*":
+            assert all(a.startswith("cloudwatch:") for a in actions)
