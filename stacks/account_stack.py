@@ -96,6 +96,10 @@ class AccountGuardrailsStack(cdk.Stack):
             settings=account.invocation_logging,
             code=self.lambda_code,
             key=self.data_key.key,
+            # {profile id: feature} for the profiles created above: attribution with no API call.
+            profile_features_json=(
+                self.inference_profiles.profile_features_json() if self.inference_profiles.profiles else None
+            ),
             metrics_namespace=METRIC_NAMESPACE,
         )
         cdk.CfnOutput(self, "InvocationLogGroupName", value=self.metering.log_group_name)

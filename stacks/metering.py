@@ -29,6 +29,7 @@ from stacks.nag import (
     KMS_GRANT_WILDCARDS,
     METERING_DEAD_LETTER_QUEUE,
     acknowledge,
+    metering_function_findings,
 )
 
 DEFAULT_INVOCATION_LOG_GROUP = "/aws/bedrock/model-invocations"
@@ -179,7 +180,20 @@ class BedrockInvocationMetering(Construct):
             metrics_namespace=metrics_namespace,
         )
         self.function = self.metering.function
-        acknowledge(self.function, KMS_GRANT_WILDCARDS)
+        # The one AWS call metering may make: resolving an application inference profile it was not told
+        # about (cached per container; a failure leaves the record unpriced, not lost).
+        stack = cdk.Stack.of(self)
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["bedrock:GetInferenceProfile"],
+                resources=[
+                    f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:application-inference-profile/*"
+                ],
+            )
+        )
+        acknowledge(
+            self.function, {**KMS_GRANT_WILDCARDS, **metering_function_findings(stack.region, stack.account)}
+        )
         # Logs delivers to Lambda asynchronously: after two retries a batch lands in the queue, not the void.
         self.function.configure_async_invoke(
             on_failure=lambda_destinations.SqsDestination(self.dead_letter_queue),

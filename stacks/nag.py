@@ -42,6 +42,18 @@ INVOCATION_LOGGING_CUSTOM_RESOURCE: dict[str, str] = {
         "ARN, so IAM only accepts '*' for them; PassRole in the same policy is limited to the delivery role."
     ),
 }
+PROFILE_LOOKUP_REASON = (
+    "Metering resolves application inference profiles created outside this stack, whose ids it cannot "
+    "know in advance; the grant is read-only (GetInferenceProfile) and limited to this account and region."
+)
+
+
+def metering_function_findings(region: str, account: str) -> dict[str, str]:
+    """The finding id names the resolved region and account of an environment-bound stack."""
+    resource = f"arn:<AWS::Partition>:bedrock:{region}:{account}:application-inference-profile/*"
+    return {f"{IAM5}[Resource::{resource}]": PROFILE_LOOKUP_REASON}
+
+
 KMS_GRANT_WILDCARDS: dict[str, str] = {
     f"{IAM5}[Action::kms:ReEncrypt*]": (
         "CDK's key grants for encrypted queues and tables use the kms:ReEncrypt*/GenerateDataKey* action "

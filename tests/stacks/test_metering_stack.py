@@ -122,3 +122,30 @@ def test_text_delivery_switch(
     config = create["parameters"]["loggingConfig"]
     assert config["textDataDeliveryEnabled"] is True
     assert config["imageDataDeliveryEnabled"] is False
+
+
+def test_profile_features_reach_the_metering_function(example_app: SynthesizedApp) -> None:
+    """prod's ticket-summary has an application inference profile: its id -> feature is in the env."""
+    stack = "GenAiGuardrails-prod"
+    functions = example_app.resources(stack, "AWS::Lambda::Function")
+    (metering,) = [
+        f
+        for f in functions.values()
+        if f["Properties"].get("Handler") == "lambdas.metering.handler.lambda_handler"
+    ]
+    value = json.dumps(metering["Properties"]["Environment"]["Variables"]["GUARDRAILS_PROFILE_FEATURES"])
+    (profile_id,) = example_app.resources(stack, "AWS::Bedrock::ApplicationInferenceProfile")
+    assert profile_id in value and "ticket-summary" in value
+    staging = example_app.resources("GenAiGuardrails-staging", "AWS::Lambda::Function")
+    for function in staging.values():
+        assert "GUARDRAILS_PROFILE_FEATURES" not in function["Properties"].get("Environment", {}).get(
+            "Variables", {}
+        )
+
+
+def test_metering_may_only_read_this_accounts_application_profiles(example_app: SynthesizedApp) -> None:
+    policies = example_app.resources("GenAiGuardrails-prod", "AWS::IAM::Policy")
+    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    (grant,) = [s for s in statements if s["Action"] == "bedrock:GetInferenceProfile"]
+    resource = json.dumps(grant["Resource"])
+    assert ":bedrock:us-east-1:222222222222:application-inference-profile/*" in resource
