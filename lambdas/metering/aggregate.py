@@ -28,6 +28,7 @@ from lambdas.metering.profiles import ProfileResolver
 from lambdas.metering.records import MalformedRecord, is_throttle, parse_record
 from lambdas.metering.runtime import RuntimeConfig
 from lambdas.pricing.catalog import PriceCatalog, Usage
+from lambdas.pricing.catalog_source import current_catalog
 from lambdas.pricing.model_ids import Scope, resolve_model_id
 
 # The Model dimension of a modelId that resolves to no base model (garbage, or an application inference
@@ -164,7 +165,8 @@ class Meter:
 
     @classmethod
     def from_runtime(cls, runtime: RuntimeConfig, resolver: ProfileResolver | None = None) -> Meter:
-        catalog = PriceCatalog.load().with_overrides(runtime.price_overrides, runtime.discount_percent)
+        # The refreshed catalog from S3 when the stack enables price refresh, else the bundled one (cached).
+        catalog = current_catalog(runtime.price_overrides, runtime.discount_percent)
         return cls(runtime, catalog, resolver)
 
     def meter(self, events: Iterable[Mapping[str, Any]]) -> BatchResult:

@@ -27,24 +27,36 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.metering.aggregate import BatchResult, Meter
 from lambdas.metering.emf import build_documents, render
 from lambdas.metering.runtime import load_runtime_config
+from lambdas.pricing.catalog_source import current_catalog
 
 logger = Logger(service="genai-guardrails-metering")
 
 _meter: Meter | None = None
+_follow_catalog = True  # False while a test or benchmark injected its own Meter
 
 
 def get_meter() -> Meter:
-    """The container's Meter, built on first use (raises if the bundled runtime config is unusable)."""
+    """The container's Meter, built on first use (raises if the bundled runtime config is unusable).
+
+    Once per invocation it asks ``current_catalog()`` (cached for 15 minutes, no AWS call in between) and
+    rebuilds the Meter, keeping its profile resolver, when a newly refreshed price catalog was published.
+    """
     global _meter
     if _meter is None:
         _meter = Meter.from_runtime(load_runtime_config())
+    elif _follow_catalog:
+        runtime = _meter.runtime
+        catalog = current_catalog(runtime.price_overrides, runtime.discount_percent)
+        if catalog is not _meter.catalog:
+            _meter = Meter(runtime, catalog, _meter.resolver)
     return _meter
 
 
 def reset_meter(meter: Meter | None = None) -> None:
     """Forget (or replace) the cached Meter: for tests and the benchmark."""
-    global _meter
+    global _meter, _follow_catalog
     _meter = meter
+    _follow_catalog = meter is None
 
 
 def _log_batch(result: BatchResult, documents: int, stale: int, log_group: str) -> None:
