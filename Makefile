@@ -53,3 +53,7 @@ preview: install
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+demo: install
+	$(BIN)/genai-guardrails simulate --config config/example.yaml --account prod --days 7 --seed 7 --out .demo/invocations.jsonl.gz
+	$(BIN)/genai-guardrails replay .demo/invocations.jsonl.gz --config config/example.yaml --account prod --drifts .demo/invocations.drifts.json --report .demo/report

@@ -1,4 +1,4 @@
-"""`genai-guardrails`: validate a config (more subcommands arrive with replay and prices)."""
+"""`genai-guardrails`: validate a config, replay invocation logs through the guardrails, simulate traffic."""
 
 from __future__ import annotations
 
@@ -25,12 +25,42 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace) -> int:
+    from cli.replay.cli import run_replay
+
+    return run_replay(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from cli.replay.cli import run_simulate
+
+    return run_simulate(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="genai-guardrails", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a config file without synthesizing")
     validate.add_argument("file")
     validate.set_defaults(run=_validate)
+    replay = commands.add_parser("replay", help="replay Bedrock invocation logs through the guardrails")
+    replay.add_argument("logs", nargs="+", help="JSON Lines, .gz, S3 delivery dirs, filter-log-events output")
+    replay.add_argument("--config", default="config/example.yaml")
+    replay.add_argument("--account", help="account name in the config (default: the first)")
+    replay.add_argument("--since", help="ISO 8601 start (UTC), by record timestamp")
+    replay.add_argument("--until", help="ISO 8601 end (UTC, exclusive)")
+    replay.add_argument("--report", metavar="DIR", help="also write an HTML report with charts to DIR")
+    replay.add_argument("--drifts", metavar="FILE", help="simulate's sidecar: print detection time per drift")
+    replay.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    replay.set_defaults(run=_replay)
+    simulate = commands.add_parser("simulate", help="generate realistic invocation logs with injected drifts")
+    simulate.add_argument("--config", default="config/example.yaml")
+    simulate.add_argument("--account", help="account name in the config (default: the first)")
+    simulate.add_argument("--days", type=int, default=7)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--scale", type=float, default=1.0, help="traffic multiplier (default 1)")
+    simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
+    simulate.set_defaults(run=_simulate)
     from cli.prices import add_prices_parser
 
     add_prices_parser(commands)

@@ -1,0 +1,254 @@
+"""Meter log messages with the metering Lambda's own code into a per-minute metric store.
+
+Replay does not re-implement parsing, attribution, aggregation or pricing: it builds the same
+``lambdas.metering.aggregate.Meter`` the Lambda builds (from the runtime config the stack would bundle for
+the account, ``config.runtime.build_runtime_config``) and feeds it the messages in chunks, exactly as a
+subscription feeds it batches. Each resulting ``MetricDoc`` is what the Lambda writes as one EMF document;
+the store keeps, per (application, feature, model, minute), the sums CloudWatch would hold, with
+``CostUSD`` taken as the EMF value (``lambdas.metering.emf.cost_value``) and the exact ``Decimal`` kept
+for the cost table.
+
+Replay makes no AWS call: an application inference profile the config does not map is metered unpriced
+(the Lambda would call ``bedrock:GetInferenceProfile``); ``--profile-map`` style mapping is the
+``profile_features`` argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cli.replay.engine import RawSeries
+from cli.replay.model import MetricQuery
+from lambdas.metering.aggregate import Meter, MetricDoc
+from lambdas.metering.emf import DIMENSION_SETS, cost_value
+from lambdas.metering.profiles import ProfileResolver
+from lambdas.metering.runtime import runtime_config_from_dict
+
+MINUTE_MS = 60_000
+CHUNK = 20_000
+# Per-minute slots: the EMF metrics of one document, summed.
+INV, INP, OUT, CR, CW, UNPRICED, FAILED, THROTTLED, COST, SAMPLES, COST_SAMPLES = range(11)
+METRIC_SLOTS: dict[str, tuple[int, int]] = {  # metric name -> (value slot, sample-count slot)
+    "Invocations": (INV, SAMPLES),
+    "InputTokens": (INP, SAMPLES),
+    "OutputTokens": (OUT, SAMPLES),
+    "CacheReadInputTokens": (CR, SAMPLES),
+    "CacheWriteInputTokens": (CW, SAMPLES),
+    "UnpricedInvocations": (UNPRICED, SAMPLES),
+    "FailedInvocations": (FAILED, SAMPLES),
+    "ThrottledInvocations": (THROTTLED, SAMPLES),
+    "CostUSD": (COST, COST_SAMPLES),
+}
+_PUBLISHED = {frozenset(ds) for ds in DIMENSION_SETS}
+
+
+def _no_aws(_region: str) -> Any:
+    raise RuntimeError("replay makes no AWS call: map the application inference profile in the config")
+
+
+@dataclass
+class Totals:
+    """Exact totals of one (application, feature, model) over the replayed window."""
+
+    invocations: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    failed: int = 0
+    throttled: int = 0
+    unpriced: int = 0
+    cost_usd: Decimal = field(default_factory=Decimal)
+    emf_cost_usd: Decimal = field(default_factory=Decimal)  # sum of the EMF CostUSD values (1e-6 rounded)
+
+
+class MetricStore:
+    """Everything the alarms, the explanations and the report need, memory bounded by minutes x series."""
+
+    def __init__(self, environment: str, namespace: str) -> None:
+        self.environment = environment
+        self.namespace = namespace
+        self.minutes: dict[tuple[str, str, str], dict[int, list[float]]] = {}
+        self.totals: dict[tuple[str, str, str], Totals] = {}
+        self.malformed: dict[int, int] = {}
+        self.malformed_total = 0
+        self.records = 0
+        self.first_ms: int | None = None
+        self.last_ms: int | None = None
+        self.unpriced_reasons: dict[str, int] = {}
+        self._series_cache: dict[tuple[str, tuple[tuple[str, str], ...], int, int], RawSeries] = {}
+
+    def add(self, doc: MetricDoc) -> None:
+        key = (doc.application, doc.feature, doc.model)
+        per_minute = self.minutes.get(key)
+        if per_minute is None:
+            per_minute = self.minutes[key] = {}
+            self.totals[key] = Totals()
+        slot = per_minute.get(doc.minute_ms)
+        if slot is None:
+            slot = per_minute[doc.minute_ms] = [0.0] * 11
+        slot[INV] += doc.invocations
+        slot[INP] += doc.input_tokens
+        slot[OUT] += doc.output_tokens
+        slot[CR] += doc.cache_read_tokens
+        slot[CW] += doc.cache_write_tokens
+        slot[UNPRICED] += doc.unpriced
+        slot[FAILED] += doc.failed
+        slot[THROTTLED] += doc.throttled
+        slot[SAMPLES] += 1
+        t = self.totals[key]
+        t.invocations += doc.invocations
+        t.input_tokens += doc.input_tokens
+        t.output_tokens += doc.output_tokens
+        t.cache_read_tokens += doc.cache_read_tokens
+        t.cache_write_tokens += doc.cache_write_tokens
+        t.failed += doc.failed
+        t.throttled += doc.throttled
+        t.unpriced += doc.unpriced
+        if doc.cost_usd is not None:
+            emf = cost_value(doc.cost_usd)
+            slot[COST] += emf
+            slot[COST_SAMPLES] += 1
+            t.cost_usd += doc.cost_usd
+            t.emf_cost_usd += Decimal(repr(emf))
+        if self.first_ms is None or doc.minute_ms < self.first_ms:
+            self.first_ms = doc.minute_ms
+        if self.last_ms is None or doc.minute_ms > self.last_ms:
+            self.last_ms = doc.minute_ms
+
+    # ---- views ------------------------------------------------------------------------------------------
+
+    def feature_totals(self) -> dict[tuple[str, str], Totals]:
+        out: dict[tuple[str, str], Totals] = {}
+        for (app, feature, _model), t in self.totals.items():
+            acc = out.setdefault((app, feature), Totals())
+            for name in (
+                "invocations",
+                "input_tokens",
+                "output_tokens",
+                "cache_read_tokens",
+                "cache_write_tokens",
+                "failed",
+                "throttled",
+                "unpriced",
+                "cost_usd",
+                "emf_cost_usd",
+            ):
+                setattr(acc, name, getattr(acc, name) + getattr(t, name))
+        return out
+
+    def series(self, query: MetricQuery, start_ms: int, n: int) -> RawSeries:
+        """(per-minute sums, per-minute sample counts) of one metric query over the timeline."""
+        dims = tuple(sorted(query.dimensions.items()))
+        key = (query.metric_name or "", dims, start_ms, n)
+        hit = self._series_cache.get(key)
+        if hit is not None:
+            return hit
+        sums = [0.0] * n
+        counts = [0] * n
+        d = dict(dims)
+        names = frozenset(d)
+        ok = query.namespace == self.namespace and d.get("Environment") == self.environment
+        if ok and query.metric_name == "MalformedRecords" and names == {"Environment"}:
+            for minute, count in self.malformed.items():
+                i = (minute - start_ms) // MINUTE_MS
+                if 0 <= i < n:
+                    sums[i] += count
+                    counts[i] += 1
+        elif ok and query.metric_name in METRIC_SLOTS and names in _PUBLISHED:
+            value_slot, count_slot = METRIC_SLOTS[query.metric_name]
+            for (app, feature, model), per_minute in self.minutes.items():
+                if (
+                    d.get("Application", app) != app
+                    or d.get("Feature", feature) != feature
+                    or d.get("Model", model) != model
+                ):
+                    continue
+                for minute, slot in per_minute.items():
+                    i = (minute - start_ms) // MINUTE_MS
+                    if 0 <= i < n and slot[count_slot]:
+                        sums[i] += slot[value_slot]
+                        counts[i] += int(slot[count_slot])
+        self._series_cache[key] = (sums, counts)
+        return sums, counts
+
+    def window(self, feature: str, start_ms: int, end_ms: int) -> dict[str, list[float]]:
+        """Per model, the summed slots of one feature over [start_ms, end_ms)."""
+        out: dict[str, list[float]] = {}
+        for (_app, feat, model), per_minute in self.minutes.items():
+            if feat != feature:
+                continue
+            acc = [0.0] * 11
+            for minute, slot in per_minute.items():
+                if start_ms <= minute < end_ms:
+                    for k in range(11):
+                        acc[k] += slot[k]
+            if acc[SAMPLES]:
+                out[model] = acc
+        return out
+
+    def feature_cost_per_minute(self) -> dict[str, dict[int, float]]:
+        out: dict[str, dict[int, float]] = {}
+        for (_app, feature, _model), per_minute in self.minutes.items():
+            acc = out.setdefault(feature, {})
+            for minute, slot in per_minute.items():
+                acc[minute] = acc.get(minute, 0.0) + slot[COST]
+        return out
+
+
+def runtime_for(config: Any, account: Any) -> Any:
+    from config.runtime import build_runtime_config
+
+    return runtime_config_from_dict(build_runtime_config(config, account), {})
+
+
+def build_meter(config: Any, account: Any, profile_features: Mapping[str, str] | None = None) -> Meter:
+    """The Meter the account's metering Lambda builds (same runtime config, catalog, overrides)."""
+    from config.runtime import build_runtime_config
+
+    runtime = runtime_config_from_dict(build_runtime_config(config, account), dict(profile_features or {}))
+    return Meter.from_runtime(runtime, ProfileResolver(client_factory=_no_aws))
+
+
+def _chunks(messages: Iterable[str]) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for n, message in enumerate(messages):
+        chunk.append({"id": str(n), "timestamp": 0, "message": message})
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def meter_messages(
+    meter: Meter,
+    messages: Iterable[str],
+    since_ms: int | None = None,
+    until_ms: int | None = None,
+    on_records: Any = None,
+) -> MetricStore:
+    """Meter every message (in subscription-sized chunks) into a MetricStore, [since, until) by minute."""
+    store = MetricStore(meter.runtime.environment, meter.runtime.namespace)
+    for chunk in _chunks(messages):
+        result = meter.meter(chunk)
+        store.records += result.records
+        for reason, count in result.unpriced_reasons.items():
+            store.unpriced_reasons[reason] = store.unpriced_reasons.get(reason, 0) + count
+        for doc in result.docs:
+            if (since_ms is not None and doc.minute_ms < since_ms) or (
+                until_ms is not None and doc.minute_ms >= until_ms
+            ):
+                continue
+            store.add(doc)
+        if result.malformed:
+            # The Lambda stamps MalformedRecords at arrival time; replay uses the latest record minute seen.
+            at = store.last_ms if store.last_ms is not None else 0
+            store.malformed[at] = store.malformed.get(at, 0) + result.malformed
+            store.malformed_total += result.malformed
+        if on_records is not None:
+            on_records(len(chunk))
+    return store

@@ -1,0 +1,37 @@
+"""One source of truth: replay evaluates the thresholds, periods and expressions the stack synthesizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.replay.model import alarm_set_for, from_template_alarm, signature
+from config.loader import load_config
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_replay_alarms_match_the_synthesized_template(example_app: Any) -> None:
+    config = load_config(ROOT / "config" / "example.yaml")
+    account = config.account("prod")
+    alarms = example_app.resources("GenAiGuardrails-prod", "AWS::CloudWatch::Alarm")
+    template = {}
+    for resource in alarms.values():
+        props = resource["Properties"]
+        if isinstance(props.get("AlarmName"), str):
+            template[props["AlarmName"]] = signature(from_template_alarm(props))
+    if not template:
+        pytest.skip("the account stack synthesizes no named CloudWatch alarms yet")
+    replay = alarm_set_for(config, account)
+    for alarm in replay.alarms:
+        if alarm.name in template:
+            assert signature(alarm) == template[alarm.name], alarm.name
+    feature_alarms = [a.name for a in replay.alarms if a.feature is not None]
+    assert set(feature_alarms) <= set(template)
+    composites = example_app.resources("GenAiGuardrails-prod", "AWS::CloudWatch::CompositeAlarm")
+    rules = {r["Properties"].get("AlarmName"): r["Properties"].get("AlarmRule") for r in composites.values()}
+    for composite in replay.composites:
+        if isinstance(rules.get(composite.name), str):
+            assert " ".join(rules[composite.name].split()) == " ".join(composite.rule.split())
