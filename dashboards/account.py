@@ -31,6 +31,8 @@ from dashboards.widgets import (
     single_value,
     text,
 )
+from lambdas.pricing.catalog import PriceCatalog
+from lambdas.pricing.catalog_source import catalog_label
 from stacks.naming import PRODUCT, dashboard_name
 
 PERIOD = 300
@@ -58,6 +60,19 @@ def _total(metric_name: str, env: str, id: str, label: str, stat: str = "Sum") -
     return [expression(f"SUM({c.search(metric_name, dims, stat, PERIOD)})", id, label)]
 
 
+def prices_line(account: Account) -> str:
+    """Which prices the numbers use: the catalog's as_of and source, and the refresh schedule if enabled."""
+    catalog = PriceCatalog.load()
+    if account.pricing.overrides or account.pricing.discount_percent:
+        catalog = catalog.with_overrides(account.pricing.overrides, account.pricing.discount_percent)
+    refresh = (
+        f"; refreshed from the AWS Price List every {account.price_refresh.schedule_days} days"
+        if account.price_refresh.enabled
+        else ""
+    )
+    return f"**Prices:** {catalog_label(catalog)}{refresh}"
+
+
 def _header(account: Account, alarm_count: int) -> list[Row]:
     apps = account.applications
     features = account.features
@@ -75,7 +90,8 @@ def _header(account: Account, alarm_count: int) -> list[Row]:
         f"{account.region} · metrics `{c.NAMESPACE}` · "
         f"[Budgets]({budgets_url()}) · "
         f"[Alarms ({alarm_count})]({alarms_url(account, f'{PRODUCT}-{account.name}-')})\n\n"
-        f"**Features:** {listed}\n\n**Application dashboards:** {app_links or 'none configured'}"
+        f"**Features:** {listed}\n\n**Application dashboards:** {app_links or 'none configured'} · "
+        f"{prices_line(account)}"
     )
     return [[text(markdown, width=24, height=4)]]
 

@@ -27,6 +27,7 @@ from cli.replay.metering import (
 from cli.replay.model import AlarmSet, alarm_set_for
 from cli.replay.progress import Progress
 from cli.replay.readers import input_size, iter_messages
+from lambdas.pricing.catalog_source import catalog_label
 
 
 @dataclass
@@ -52,6 +53,7 @@ class ReplayResult:
     breaches: list[Breach]
     composites: list[Transition]
     skipped: list[str]  # alarms replay cannot evaluate (metrics not in invocation logs)
+    prices: str = ""  # the price catalog's as_of and source, as the metering Lambda would label it
 
 
 def iso(ms: int) -> str:
@@ -183,7 +185,7 @@ def replay(
     end = until_ms if until_ms is not None else ((store.last_ms or start) + MINUTE_MS)
     minutes = max(1, (end - start) // MINUTE_MS)
     alarm_set = alarm_set_for(config, account)
-    return evaluate(
+    result = evaluate(
         store,
         alarm_set,
         start,
@@ -192,6 +194,8 @@ def replay(
         account.region,
         explain_breaches,
     )
+    result.prices = catalog_label(meter.catalog)
+    return result
 
 
 # ---- printing -----------------------------------------------------------------------------------------
@@ -210,6 +214,8 @@ def print_cost_table(result: ReplayResult, out: TextIO) -> None:
         f"{'application':<18} {'feature':<16} {'model':<44} {'requests':>10} {'in tokens':>13} "
         f"{'out tokens':>12} {'cost':>12} {'unpriced':>8}"
     )
+    if result.prices:
+        print(f"costs priced with {result.prices}", file=out)
     print(head, file=out)
     print("-" * len(head), file=out)
     for (app, feature, model), t in rows:

@@ -190,6 +190,16 @@ def subject(settings: Settings, feature: FeatureBudget, status: budget.BudgetSta
     return text.encode("ascii", "replace").decode()[:SUBJECT_MAX]
 
 
+def prices_label() -> str:
+    """The catalog metering priced with (as_of and source), so a reader knows how current the dollars are."""
+    try:
+        from lambdas.pricing.catalog_source import catalog_label, current_catalog
+
+        return catalog_label(current_catalog())
+    except Exception:  # the label is informative only: it must never stop a notification
+        return "prices: unknown catalog"
+
+
 def message(
     settings: Settings,
     feature: FeatureBudget,
@@ -215,6 +225,7 @@ def message(
         "run_rate_usd_per_day": round(status.run_rate_usd_per_day, 2),
         "explanation": explanation.body,
         "runbook": f"{settings.runbook_url}#budget-threshold-notifications" if settings.runbook_url else None,
+        "prices": prices_label(),
     }
     return json.dumps(document, indent=2)
 

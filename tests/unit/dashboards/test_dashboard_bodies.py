@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -301,3 +302,11 @@ def test_organization_dashboard_reads_each_account(config: GuardrailsConfig) -> 
         assert options["region"] == account.region and dims[c.ENVIRONMENT] == account.environment
         assert name == c.COST and names == {c.ENVIRONMENT, c.APPLICATION}
     assert violations(dashboard.body, DEFAULT) == []
+
+
+def test_header_names_the_price_catalog_as_of_and_source(config: GuardrailsConfig) -> None:
+    account = config.account("prod")
+    (dashboard,) = build_account_dashboards(account, alarms=alarms_for(account), log_group_name=LOG_GROUP)
+    header = next(w for w in dashboard.body["widgets"] if w["type"] == "text")["properties"]["markdown"]
+    catalog = json.loads((Path(__file__).resolve().parents[3] / "lambdas/pricing/catalog.json").read_text())
+    assert f"**Prices:** prices as of {catalog['as_of']} (bundled {catalog['version']})" in header

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -171,6 +172,8 @@ def test_traffic_growth(world: World) -> None:
     )
     assert status.month_to_date_usd == pytest.approx(after + before)  # both days are in March
     assert msg["body"]["month_to_date_usd"] == round(status.month_to_date_usd, 2)
+    catalog = json.loads((Path(__file__).resolve().parents[3] / "lambdas/pricing/catalog.json").read_text())
+    assert msg["body"]["prices"] == f"prices as of {catalog['as_of']} (bundled {catalog['version']})"
 
 
 def test_prompt_change_doubles_output_tokens_since_eight(world: World) -> None:

@@ -94,6 +94,10 @@ def test_cli_replay_prints_table_timeline_and_report(
     out = capsys.readouterr().out
     assert code == 0
     assert "support-chat" in out and "alarms that would have fired" in out
+    catalog = json.loads((ROOT / "lambdas/pricing/catalog.json").read_text())
+    label = f"prices as of {catalog['as_of']} (bundled {catalog['version']})"
+    assert f"costs priced with {label}" in out
     page = (tmp_path / "report" / "replay.html").read_text()
     assert "data:image/png;base64," in page
+    assert label in page
     assert main(["validate", str(ROOT / "config/example.yaml")]) == 0
