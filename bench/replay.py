@@ -40,8 +40,10 @@ def main() -> int:
         size = logs.stat().st_size
     records = result.store.records
     print(f"simulated {plan.records:,} records ({size / 1e6:.1f} MB gzip) in {simulated:.1f} s")
-    print(f"replay: {records:,} records in {elapsed:.1f} s = {records / elapsed:,.0f} records/s (one core), "
-          f"{len(result.breaches)} alarms evaluated to ALARM")
+    print(
+        f"replay: {records:,} records in {elapsed:.1f} s = {records / elapsed:,.0f} records/s (one core), "
+        f"{len(result.breaches)} alarms evaluated to ALARM"
+    )
     print(f"peak RSS: {rss / 1024:.0f} MB (before replay {rss_before / 1024:.0f} MB)")
     scaled = elapsed * TARGET_RECORDS / max(records, 1)
     print(f"target: 1M records < 60 s -> {'met' if scaled < 60 else 'NOT met'}")

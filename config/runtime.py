@@ -37,7 +37,9 @@ def _money(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def build_runtime_config(config: GuardrailsConfig, account: Account, namespace: str = "GenAI/Cost") -> dict[str, Any]:
+def build_runtime_config(
+    config: GuardrailsConfig, account: Account, namespace: str = "GenAI/Cost"
+) -> dict[str, Any]:
     features = account.features
     return {
         "version": RUNTIME_CONFIG_VERSION,
@@ -56,7 +58,8 @@ def build_runtime_config(config: GuardrailsConfig, account: Account, namespace: 
             for f in features
         ],
         "metadata_rules": [
-            {"feature": f.name, "application": f.application, "match": dict(f.metadata_match)} for f in features
+            {"feature": f.name, "application": f.application, "match": dict(f.metadata_match)}
+            for f in features
         ],
         "profile_rules": [
             {

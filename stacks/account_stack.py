@@ -13,8 +13,8 @@ from config.runtime import build_runtime_config
 from stacks.account_alarms import GuardrailAlarms
 from stacks.anomaly_detection import BedrockAnomalyDetection
 from stacks.budgets import GuardrailBudgets, check_billing_guardrails
-from stacks.data_key import GuardrailDataKey
 from stacks.dashboards import GuardrailDashboards
+from stacks.data_key import GuardrailDataKey
 from stacks.evaluator import BudgetEvaluator
 from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
@@ -105,7 +105,7 @@ class AccountGuardrailsStack(cdk.Stack):
         cdk.CfnOutput(self, "InvocationLogGroupName", value=self.metering.log_group_name)
         cdk.CfnOutput(self, "MeteringFunctionName", value=self.metering.function.function_name)
 
-        # Optional weekly price refresh (README "Prices"): catalog in S3, metering reads it (bundled fallback).
+        # Optional weekly price refresh (README "Prices"): catalog in S3, read by metering; bundled fallback.
         self.price_refresh: PriceCatalogRefresh | None = None
         if account.price_refresh.enabled:
             self.price_refresh = PriceCatalogRefresh(

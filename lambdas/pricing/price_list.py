@@ -417,7 +417,9 @@ def build_catalog(records: Iterable[Mapping[str, Any] | str], *, as_of: str, sou
             conflicted.add(key)
             unmapped.append(
                 UnmappedRecord(
-                    result.sku, result.service_code, result.usagetype,
+                    result.sku,
+                    result.service_code,
+                    result.usagetype,
                     f"conflicts with {prior.usagetype} ({prior.rate} vs {result.rate} per 1M), same cell",
                 )
             )
@@ -434,8 +436,10 @@ def build_catalog(records: Iterable[Mapping[str, Any] | str], *, as_of: str, sou
         )
         if meta.long_context_threshold is not None:
             model["long_context_threshold"] = meta.long_context_threshold
-        entry = model["regions"].setdefault(row.region, {}).setdefault(
-            row.scope, {"as_of": as_of, "source": ["price-list"], "confidence": "high"}
+        entry = (
+            model["regions"]
+            .setdefault(row.region, {})
+            .setdefault(row.scope, {"as_of": as_of, "source": ["price-list"], "confidence": "high"})
         )
         entry.setdefault(row.variant, {})[row.field] = _fmt(row.rate)
     catalog = {
