@@ -41,6 +41,17 @@ Family = Literal["cost", "tokens", "model_mix", "throttles", "composite", "accou
 HOUR = 3600
 DAY = 86400
 FIVE_MINUTES = 300
+MINUTE = 60
+
+# Fast alarms (see docs/alarms.md "Detection within minutes"). Ratios over a minute of a handful of calls
+# are noise, so the 1-minute ratio alarms only count minutes with at least MIN_CALLS_PER_MINUTE invocations
+# (metric math IF; a guarded-out minute is no datapoint, or 0 for the static thresholds, never breaching).
+MIN_CALLS_PER_MINUTE = 5
+TPR_PERIODS, TPR_DATAPOINTS = 4, 3  # tokens-per-request anomaly: 3 of 4 one-minute datapoints
+THROTTLE_PERIODS, THROTTLE_DATAPOINTS = 3, 2  # throttle ratio: 2 of 3 one-minute datapoints
+# The 5-minute premium-share alarm only counts windows whose spend is material: at least this fraction of
+# the feature's hourly limit when projected to an hour (12 x the 5-minute CostUSD).
+MODEL_MIX_MIN_SHARE_OF_HOURLY_LIMIT = 0.10
 
 
 class AlarmLimitError(ValueError):
@@ -270,6 +281,36 @@ def feature_alarms(
             **common,  # type: ignore[arg-type]
         )
     )
+    # Cost burst: the hourly rate projected from the last 5 minutes (12 x CostUSD over a sliding 5-minute
+    # window) above the same hourly limit. The rolling-hour CostRate needs ~half an hour of 3x growth to
+    # cross; this one sees it within minutes.
+    alarms.append(
+        AlarmDefinition(
+            key=f"{feature.name}-CostBurst",
+            family="cost",
+            kind="CostBurst",
+            name=alarm_name(account.name, feature.name, "CostBurst"),
+            description=_describe(
+                f"{who}: Bedrock cost over the last 5 minutes, projected to an hour (12 x CostUSD Sum, "
+                f"5 min), is above the hourly limit of {_usd(feature.hourly_limit_usd)}.",
+                _runbook(runbook_url, "cost-burst"),
+            ),
+            queries=(
+                _stat("cost", "CostUSD", dims, FIVE_MINUTES),
+                ExpressionQuery(
+                    id="hourly",
+                    expression="12 * FILL(cost, 0)",
+                    label="CostUSD per hour, projected from 5 min",
+                    return_data=True,
+                ),
+            ),
+            comparison="GreaterThanThreshold",
+            threshold=float(feature.hourly_limit_usd),
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            **common,  # type: ignore[arg-type]
+        )
+    )
     # Daily burn: one 1-day period, evaluated on CloudWatch's sliding window = a rolling 24 hours.
     alarms.append(
         AlarmDefinition(
@@ -301,13 +342,21 @@ def feature_alarms(
             **common,  # type: ignore[arg-type]
         )
     )
-    # Tokens per request: (InputTokens + OutputTokens) / Invocations over 5 minutes.
+    # Tokens per request: (InputTokens + OutputTokens) / Invocations. The anomaly alarm works per minute,
+    # M of N, on minutes with at least MIN_CALLS_PER_MINUTE calls (others are no datapoint); the static
+    # ceiling keeps its 5-minute window.
+    tpr_expression = "(FILL(input, 0) + FILL(output, 0)) / calls"
     tpr_queries: tuple[Query, ...] = (
         _stat("input", "InputTokens", dims, FIVE_MINUTES),
         _stat("output", "OutputTokens", dims, FIVE_MINUTES),
         _stat("calls", "Invocations", dims, FIVE_MINUTES),
     )
-    tpr_expression = "(FILL(input, 0) + FILL(output, 0)) / calls"
+    fast_tpr_queries: tuple[Query, ...] = (
+        _stat("input", "InputTokens", dims, MINUTE),
+        _stat("output", "OutputTokens", dims, MINUTE),
+        _stat("calls", "Invocations", dims, MINUTE),
+    )
+    guarded_tpr = f"IF(calls >= {MIN_CALLS_PER_MINUTE}, {tpr_expression})"
     band = feature.alarms.anomaly_band_width
     alarms.append(
         AlarmDefinition(
@@ -316,14 +365,15 @@ def feature_alarms(
             kind="TokensPerRequestAnomaly",
             name=alarm_name(account.name, feature.name, "TokensPerRequestAnomaly"),
             description=_describe(
-                f"{who}: tokens per request ((InputTokens + OutputTokens) / Invocations, 5 min) is above its "
-                f"anomaly-detection band of {_num(band)} standard deviations in 2 of 3 periods.",
+                f"{who}: tokens per request ((InputTokens + OutputTokens) / Invocations, 1 min, minutes with "
+                f"at least {MIN_CALLS_PER_MINUTE} calls) is above its anomaly-detection band of {_num(band)} "
+                f"standard deviations in {TPR_DATAPOINTS} of {TPR_PERIODS} minutes.",
                 _runbook(runbook_url, "tokens-per-request"),
             ),
             queries=(
-                *tpr_queries,
+                *fast_tpr_queries,
                 ExpressionQuery(
-                    id="tpr", expression=tpr_expression, label="Tokens per request", return_data=True
+                    id="tpr", expression=guarded_tpr, label="Tokens per request", return_data=True
                 ),
                 ExpressionQuery(
                     id="band",
@@ -335,8 +385,8 @@ def feature_alarms(
             comparison="GreaterThanUpperThreshold",
             threshold=None,
             threshold_metric_id="band",
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
+            evaluation_periods=TPR_PERIODS,
+            datapoints_to_alarm=TPR_DATAPOINTS,
             **common,  # type: ignore[arg-type]
         )
     )
@@ -366,7 +416,8 @@ def feature_alarms(
                 **common,  # type: ignore[arg-type]
             )
         )
-    # Model mix: premium models' share of the feature's cost over a rolling hour.
+    # Model mix: premium models' share of the feature's cost over a sliding 5 minutes, counted only when
+    # those 5 minutes' spend projects to at least MODEL_MIX_MIN_SHARE_OF_HOURLY_LIMIT of the hourly limit.
     premium = list(dict.fromkeys(account.pricing.premium_models))
     if premium:
         if len(premium) > MAX_METRIC_STATS_PER_ALARM - 1:
@@ -382,13 +433,14 @@ def feature_alarms(
                 metric_name="CostUSD",
                 dimensions=(*dims, ("Model", model)),
                 stat="Sum",
-                period=HOUR,
+                period=FIVE_MINUTES,
                 label=f"CostUSD {model}",
             )
             for i, model in enumerate(premium, start=1)
         )
         summed = " + ".join(f"FILL({q.id}, 0)" for q in model_queries)
         share = feature.alarms.premium_share_percent
+        floor = float(feature.hourly_limit_usd) * MODEL_MIX_MIN_SHARE_OF_HOURLY_LIMIT / 12
         alarms.append(
             AlarmDefinition(
                 key=f"{feature.name}-ModelMix",
@@ -397,15 +449,19 @@ def feature_alarms(
                 name=alarm_name(account.name, feature.name, "ModelMix"),
                 description=_describe(
                     f"{who}: premium models ({', '.join(premium)}) carry more than {_num(share)}% of the "
-                    "feature's cost over the last rolling hour.",
+                    f"feature's cost over the last 5 minutes (windows costing at least {_usd(floor)}, i.e. "
+                    f"{_num(MODEL_MIX_MIN_SHARE_OF_HOURLY_LIMIT * 100)}% of the hourly limit when projected "
+                    "to an hour).",
                     _runbook(runbook_url, "model-mix"),
                 ),
                 queries=(
                     *model_queries,
-                    _stat("total", "CostUSD", dims, HOUR),
+                    _stat("total", "CostUSD", dims, FIVE_MINUTES),
                     ExpressionQuery(
                         id="share",
-                        expression=f"100 * ({summed}) / total",
+                        expression=(
+                            f"IF(FILL(total, 0) >= {_num(round(floor, 6))}, 100 * ({summed}) / total, 0)"
+                        ),
                         label="Premium share of cost (%)",
                         return_data=True,
                     ),
@@ -427,23 +483,26 @@ def feature_alarms(
             name=alarm_name(account.name, feature.name, "ThrottleRate"),
             description=_describe(
                 f"{who}: throttled invocations are more than {_num(throttle)}% of invocations "
-                "(ThrottledInvocations / Invocations, 5 min) in 2 of 3 periods.",
+                f"(ThrottledInvocations / Invocations, 1 min, minutes with at least {MIN_CALLS_PER_MINUTE} "
+                f"calls) in {THROTTLE_DATAPOINTS} of {THROTTLE_PERIODS} minutes.",
                 _runbook(runbook_url, "throttles-and-retries"),
             ),
             queries=(
-                _stat("throttled", "ThrottledInvocations", dims, FIVE_MINUTES),
-                _stat("calls", "Invocations", dims, FIVE_MINUTES),
+                _stat("throttled", "ThrottledInvocations", dims, MINUTE),
+                _stat("calls", "Invocations", dims, MINUTE),
                 ExpressionQuery(
                     id="rate",
-                    expression="100 * FILL(throttled, 0) / calls",
+                    expression=(
+                        f"IF(FILL(calls, 0) >= {MIN_CALLS_PER_MINUTE}, 100 * FILL(throttled, 0) / calls, 0)"
+                    ),
                     label="Throttled (%)",
                     return_data=True,
                 ),
             ),
             comparison="GreaterThanThreshold",
             threshold=float(throttle),
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
+            evaluation_periods=THROTTLE_PERIODS,
+            datapoints_to_alarm=THROTTLE_DATAPOINTS,
             **common,  # type: ignore[arg-type]
         )
     )
@@ -455,7 +514,7 @@ def feature_alarms(
         name=alarm_name(account.name, feature.name, "Composite"),
         description=_describe(
             f"{who}: one page for any of its cost alarms: hourly limit "
-            f"{_usd(feature.hourly_limit_usd)}, daily "
+            f"{_usd(feature.hourly_limit_usd)} (rolling hour, and 5 minutes projected to an hour), daily "
             f"budget {_usd(feature.daily_budget_usd)}, tokens per request"
             + (
                 f" (ceiling {feature.alarms.tokens_per_request_max:,})"

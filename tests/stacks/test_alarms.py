@@ -87,29 +87,45 @@ def test_feature_alarms_and_their_math(example_app: SynthesizedApp) -> None:
         burn["Threshold"] == 250 and _stat(burn, "cost")["Period"] == 86400 and burn["EvaluationPeriods"] == 1
     )
 
+    burst = alarms[prefix + "CostBurst"]
+    assert burst["Threshold"] == 30 and _expr(burst, "hourly") == "12 * FILL(cost, 0)"
+    assert _stat(burst, "cost")["Period"] == 300 and _dims(_stat(burst, "cost")) == dims
+    assert (burst["EvaluationPeriods"], burst["DatapointsToAlarm"]) == (1, 1)
+
     anomaly = alarms[prefix + "TokensPerRequestAnomaly"]
-    assert _expr(anomaly, "tpr") == "(FILL(input, 0) + FILL(output, 0)) / calls"
+    assert _expr(anomaly, "tpr") == "IF(calls >= 5, (FILL(input, 0) + FILL(output, 0)) / calls)"
     assert _expr(anomaly, "band") == "ANOMALY_DETECTION_BAND(tpr, 3)"
     assert anomaly["ThresholdMetricId"] == "band" and "Threshold" not in anomaly
     assert anomaly["ComparisonOperator"] == "GreaterThanUpperThreshold"
+    assert {_stat(anomaly, q)["Period"] for q in ("input", "output", "calls")} == {60}
+    assert (anomaly["EvaluationPeriods"], anomaly["DatapointsToAlarm"]) == (4, 3)
     ceiling = alarms[prefix + "TokensPerRequestMax"]
-    assert ceiling["Threshold"] == 20000 and _expr(ceiling, "tpr") == _expr(anomaly, "tpr")
+    assert ceiling["Threshold"] == 20000
+    assert _expr(ceiling, "tpr") == "(FILL(input, 0) + FILL(output, 0)) / calls"
+    assert _stat(ceiling, "calls")["Period"] == 300
     assert "GenAiGuardrails-prod-ticket-summary-TokensPerRequestMax" not in alarms  # no ceiling configured
 
     mix = alarms[prefix + "ModelMix"]
-    assert mix["Threshold"] == 40
-    assert _expr(mix, "share") == "100 * (FILL(premium1, 0) + FILL(premium2, 0)) / total"
+    assert mix["Threshold"] == 40 and (mix["EvaluationPeriods"], mix["DatapointsToAlarm"]) == (1, 1)
+    # counted only when the 5 minutes cost >= 10% of the $30 hourly limit / 12 = $0.25
+    assert _expr(mix, "share") == (
+        "IF(FILL(total, 0) >= 0.25, 100 * (FILL(premium1, 0) + FILL(premium2, 0)) / total, 0)"
+    )
+    assert {_stat(mix, q)["Period"] for q in ("premium1", "premium2", "total")} == {300}
     assert _dims(_stat(mix, "premium1"))["Model"] == "anthropic.claude-opus-4-5-20251101-v1:0"
     assert _dims(_stat(mix, "premium2"))["Model"] == "anthropic.claude-sonnet-4-5-20250929-v1:0"
     assert _dims(_stat(mix, "total")) == dims
 
     throttle = alarms[prefix + "ThrottleRate"]
-    assert _expr(throttle, "rate") == "100 * FILL(throttled, 0) / calls" and throttle["Threshold"] == 5
+    assert _expr(throttle, "rate") == "IF(FILL(calls, 0) >= 5, 100 * FILL(throttled, 0) / calls, 0)"
+    assert throttle["Threshold"] == 5 and _stat(throttle, "calls")["Period"] == 60
+    assert (throttle["EvaluationPeriods"], throttle["DatapointsToAlarm"]) == (3, 2)
 
-    for props in (cost, burn, anomaly, ceiling, mix, throttle):
+    for props in (cost, burst, burn, anomaly, ceiling, mix, throttle):
         assert "support-chat" in props["AlarmDescription"] and f"{RUNBOOK}#" in props["AlarmDescription"]
         assert "AlarmActions" not in props  # they page through the composite
     assert "$30.00" in cost["AlarmDescription"] and "$250.00" in burn["AlarmDescription"]
+    assert "$30.00" in burst["AlarmDescription"] and "3 of 4 minutes" in anomaly["AlarmDescription"]
     assert "20,000" in ceiling["AlarmDescription"] and "40%" in mix["AlarmDescription"]
 
 
@@ -123,6 +139,7 @@ def test_one_composite_per_feature_pages_the_topic(example_app: SynthesizedApp) 
     props, depends = composites["GenAiGuardrails-prod-support-chat-Composite"]
     kinds = [
         "CostRate",
+        "CostBurst",
         "DailyBurn",
         "TokensPerRequestAnomaly",
         "TokensPerRequestMax",
@@ -211,7 +228,7 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
         prod = build_alarm_set(config, config.account("prod"))
         assert len(prod.composites) == 60
         assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 premium models + the feature total
-        assert len(prod.alarms) == 60 * 6 + 4
+        assert len(prod.alarms) == 60 * 7 + 4
 
 
 def test_limits_are_enforced_with_a_clear_message(example_data: dict[str, Any]) -> None:
