@@ -35,6 +35,8 @@ synth: install
 
 test: synth
 	$(BIN)/python -m pytest
+# tests/e2e runs only when named (tests/e2e/conftest.py): the runtime pipeline on moto's server, ~10 s
+	$(BIN)/python -m pytest -q tests/e2e/test_runtime_pipeline.py
 	$(BIN)/cfn-lint cdk.out/*.template.json
 
 lint: install
