@@ -41,6 +41,8 @@ Family = Literal["cost", "tokens", "model_mix", "throttles", "composite", "accou
 HOUR = 3600
 DAY = 86400
 FIVE_MINUTES = 300
+# CostBurst's sliding window; 60 must divide by it (the projection factor is 60 // BURST_MINUTES).
+BURST_MINUTES = 3
 MINUTE = 60
 
 # Fast alarms (see docs/alarms.md "Detection within minutes"). Ratios over a minute of a handful of calls
@@ -281,9 +283,9 @@ def feature_alarms(
             **common,  # type: ignore[arg-type]
         )
     )
-    # Cost burst: the hourly rate projected from the last 5 minutes (12 x CostUSD over a sliding 5-minute
+    # Cost burst: the hourly rate projected from the last 3 minutes (20 x CostUSD over a sliding 3-minute
     # window) above the same hourly limit. The rolling-hour CostRate needs ~half an hour of 3x growth to
-    # cross; this one sees it within minutes.
+    # cross; this one sees it within minutes (3 minutes: a 5-minute window needed 6 minutes of a 3x surge).
     alarms.append(
         AlarmDefinition(
             key=f"{feature.name}-CostBurst",
@@ -291,16 +293,17 @@ def feature_alarms(
             kind="CostBurst",
             name=alarm_name(account.name, feature.name, "CostBurst"),
             description=_describe(
-                f"{who}: Bedrock cost over the last 5 minutes, projected to an hour (12 x CostUSD Sum, "
-                f"5 min), is above the hourly limit of {_usd(feature.hourly_limit_usd)}.",
+                f"{who}: Bedrock cost over the last {BURST_MINUTES} minutes, projected to an hour "
+                f"({60 // BURST_MINUTES} x CostUSD Sum, {BURST_MINUTES} min), is above the hourly limit of "
+                f"{_usd(feature.hourly_limit_usd)}.",
                 _runbook(runbook_url, "cost-burst"),
             ),
             queries=(
-                _stat("cost", "CostUSD", dims, FIVE_MINUTES),
+                _stat("cost", "CostUSD", dims, BURST_MINUTES * 60),
                 ExpressionQuery(
                     id="hourly",
-                    expression="12 * FILL(cost, 0)",
-                    label="CostUSD per hour, projected from 5 min",
+                    expression=f"{60 // BURST_MINUTES} * FILL(cost, 0)",
+                    label=f"CostUSD per hour, projected from {BURST_MINUTES} min",
                     return_data=True,
                 ),
             ),

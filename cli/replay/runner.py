@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -86,6 +86,20 @@ def _usage(slot: list[float]) -> Any:
     )
 
 
+def _average_window(
+    store: MetricStore, feature: str, start_ms: int, end_ms: int, days: int
+) -> dict[str, Any]:
+    """Per model, the mean usage of the same clock window over the `days` days before (absent days: 0)."""
+    from lambdas.evaluator.decomposition import Usage
+
+    total: dict[str, Any] = {}
+    for day in range(1, days + 1):
+        shift = day * 86_400_000
+        for model, slot in store.window(feature, start_ms - shift, end_ms - shift).items():
+            total[model] = total.get(model, Usage()) + _usage(slot)
+    return {m: Usage(**{f.name: getattr(u, f.name) / days for f in fields(u)}) for m, u in total.items()}
+
+
 def explain(
     store: MetricStore, feature: str, end_ms: int, window_minutes: int, premium: Sequence[str], region: str
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -100,7 +114,10 @@ def explain(
     back_days = 7 if start_ms - 7 * 86_400_000 >= first else 1
     delta = back_days * 86_400_000
     after = {m: _usage(s) for m, s in store.window(feature, start_ms, end_ms).items()}
-    before = {m: _usage(s) for m, s in store.window(feature, start_ms - delta, end_ms - delta).items()}
+    # Baseline: the same window averaged over every earlier day the logs reach (up to 7), not one day: a
+    # window of a few minutes holds a few dozen calls, and one day's Poisson noise would name "traffic".
+    days = max(1, min(7, (start_ms - first) // 86_400_000))
+    before = _average_window(store, feature, start_ms, end_ms, days)
     result = decompose(before, after, lambda m: catalog_weights(m, region))
     ranked = ev.drivers(result, before, after, premium)
     since = None
@@ -117,7 +134,9 @@ def explain(
             base_buckets.append(then)
         since = ev.change_point(top.factor, buckets, base_buckets, top.before, top.after, mix)
     label = f"in the {window_minutes} min to {iso(end_ms)[11:]} UTC"
-    base_label = "a week earlier" if back_days == 7 else "the day before"
+    base_label = (
+        "the same window on the day before" if days == 1 else f"its average over the {days} days before"
+    )
     text = ev.summary(feature, result, ranked, label, base_label, since)
     return text, [d.as_dict() for d in ranked]
 
@@ -126,9 +145,11 @@ def explain(
 
 
 def _window_minutes(family: str, period_s: int, evaluation_periods: int) -> int:
+    """Explain the span the alarm itself looked at: a fast alarm fires minutes into a drift, and a longer
+    window would be mostly pre-drift minutes, where noise (not the drift) decides the driver."""
     if family == "DailyBurn":
         return 1440
-    return max(15, min(60, period_s * evaluation_periods // 60))
+    return max(5, min(60, period_s * evaluation_periods // 60))
 
 
 def evaluate(

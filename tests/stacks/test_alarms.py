@@ -88,8 +88,8 @@ def test_feature_alarms_and_their_math(example_app: SynthesizedApp) -> None:
     )
 
     burst = alarms[prefix + "CostBurst"]
-    assert burst["Threshold"] == 30 and _expr(burst, "hourly") == "12 * FILL(cost, 0)"
-    assert _stat(burst, "cost")["Period"] == 300 and _dims(_stat(burst, "cost")) == dims
+    assert burst["Threshold"] == 30 and _expr(burst, "hourly") == "20 * FILL(cost, 0)"
+    assert _stat(burst, "cost")["Period"] == 180 and _dims(_stat(burst, "cost")) == dims
     assert (burst["EvaluationPeriods"], burst["DatapointsToAlarm"]) == (1, 1)
 
     anomaly = alarms[prefix + "TokensPerRequestAnomaly"]
