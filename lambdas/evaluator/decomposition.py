@@ -141,6 +141,11 @@ def decompose(
     total0 = sum(before.values(), Usage())
     total1 = sum(after.values(), Usage())
     parts = dict.fromkeys(FACTORS, 0.0)
+    if total0.cost <= _NEGLIGIBLE_USD or total1.cost <= _NEGLIGIBLE_USD:
+        # The feature had no spend in one window (new, or stopped): no mix or per-request change can be
+        # measured against nothing, so the whole change is traffic (the limit of LMDI as one window -> 0).
+        parts["traffic"] = total1.cost - total0.cost
+        return Decomposition(before=total0.cost, after=total1.cost, contributions=parts)
     for model in sorted(set(before) | set(after)):
         u0, u1 = before.get(model, Usage()), after.get(model, Usage())
         w = weights(model)

@@ -545,6 +545,7 @@ def test_invocation_logs_to_budget_notification(
     assert window["cost_usd"] == 0.61 and body["explanation"]["comparison_window"]["cost_usd"] == 0
     assert body["explanation"]["change_usd"] == 0.61
     assert body["summary"].startswith(f"{FEATURE}: $0.61 today vs $0.00 last ")
+    assert "Driver: traffic" in body["summary"], body["summary"]  # new spend from nothing is traffic
     contributions = sum(d["contribution_usd"] for d in body["explanation"]["drivers"])
     assert contributions == pytest.approx(0.61, abs=0.005 * len(body["explanation"]["drivers"]))
     assert body["runbook"].endswith("#budget-threshold-notifications")

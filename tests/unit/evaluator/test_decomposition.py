@@ -77,3 +77,17 @@ def test_log_mean() -> None:
     assert log_mean(2.0, 2.0) == 2.0
     assert math.isclose(log_mean(math.e, 1.0), math.e - 1.0)
     assert log_mean(0.0, 1.0) == 0.0
+
+
+def test_a_feature_with_no_spend_in_the_baseline_is_all_traffic() -> None:
+    """A new feature (nothing a week earlier) grew from zero: that is traffic, not a model-mix shift."""
+    after = {
+        "anthropic.claude-3-haiku-20240307-v1:0": Usage(
+            invocations=62, input_tokens=62_000, output_tokens=9_000, cost=0.61
+        )
+    }
+    result = decompose({}, after)
+    assert result.contributions["traffic"] == 0.61
+    assert all(v == 0 for k, v in result.contributions.items() if k != "traffic")
+    stopped = decompose(after, {})
+    assert stopped.contributions["traffic"] == -0.61
