@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := npx --no-install cdk --no-notices
 
-.PHONY: install synth test lint bench schema preview clean
+.PHONY: install synth test e2e lint bench schema preview clean
 .DEFAULT_GOAL := synth
 
 $(PY_STAMP): pyproject.toml
@@ -35,9 +35,13 @@ synth: install
 
 test: synth
 	$(BIN)/python -m pytest
-# tests/e2e runs only when named (tests/e2e/conftest.py): the runtime pipeline on moto's server, ~10 s
-	$(BIN)/python -m pytest -q tests/e2e/test_runtime_pipeline.py
 	$(BIN)/cfn-lint cdk.out/*.template.json
+	$(MAKE) --no-print-directory e2e
+
+# tests/e2e runs only when named (tests/e2e/conftest.py): the runtime pipeline on moto's server (~10 s), and
+# the README's deploy commands with the pinned CDK CLI against moto's server (about a minute).
+e2e: install
+	$(BIN)/python -m pytest -q tests/e2e
 
 lint: install
 	$(BIN)/ruff check .

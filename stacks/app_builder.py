@@ -6,6 +6,7 @@ import aws_cdk as cdk
 
 from config.model import GuardrailsConfig
 from stacks.account_stack import AccountGuardrailsStack
+from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
 from stacks.nag import ACKNOWLEDGED, acknowledge, enable_nag
 from stacks.naming import (
     ORG_STACK_NAME,
@@ -15,8 +16,21 @@ from stacks.naming import (
     TAG_WORKLOAD,
     account_stack_name,
 )
-from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
 from stacks.org_stack import OrgGuardrailsStack
+
+# `-c synthesizer=cli`: CliCredentialsStackSynthesizer, for a local emulator only (tests/e2e): the CLI's own
+# credentials deploy, without the bootstrap roles. A real account keeps the DefaultStackSynthesizer.
+SYNTHESIZER_CONTEXT_KEY = "synthesizer"
+SYNTHESIZERS = ("default", "cli")
+
+
+def stack_synthesizer(app: cdk.App) -> cdk.IStackSynthesizer | None:
+    """A new synthesizer (one per stack) as the `synthesizer` context key asks; None is the CDK default."""
+    choice = app.node.try_get_context(SYNTHESIZER_CONTEXT_KEY) or "default"
+    if choice not in SYNTHESIZERS:
+        expected = ", ".join(SYNTHESIZERS)
+        raise ValueError(f"context {SYNTHESIZER_CONTEXT_KEY}={choice!r}: expected one of {expected}")
+    return cdk.CliCredentialsStackSynthesizer() if choice == "cli" else None
 
 
 def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
@@ -29,6 +43,7 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
         config=config,
         env=cdk.Environment(account=org.management_account_id, region=org.region),
         description="GenAI cost guardrails: organization tag policy and cost allocation tags",
+        synthesizer=stack_synthesizer(app),
     )
     cdk.Tags.of(stacks[ORG_STACK_NAME]).add(TAG_ENVIRONMENT, "management")
     for account in config.accounts:
@@ -40,6 +55,7 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
             account=account,
             env=cdk.Environment(account=account.account_id, region=account.region),
             description=f"GenAI cost guardrails for account {account.name} ({account.environment})",
+            synthesizer=stack_synthesizer(app),
         )
         cdk.Tags.of(stack).add(TAG_ENVIRONMENT, account.environment)
         for key, value in account.tags.items():
