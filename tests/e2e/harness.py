@@ -25,7 +25,7 @@ import boto3
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-PYTHON = ROOT / ".venv" / "bin" / "python"
+PYTHON = Path(sys.executable)  # the interpreter running the tests: it has moto and the project's packages
 
 # Flags the emulator needs on top of the README's commands (README "Deploying" explains each one).
 SYNTH_FLAGS = ("-c", "synthesizer=cli")
@@ -560,7 +560,7 @@ def run_python(
     """`python -I` (no PYTHONPATH, no cwd on sys.path): only what the code puts on sys.path is importable
     besides the venv's packages (the Powertools layer's stand-in)."""
     return subprocess.run(
-        [str(PYTHON) if PYTHON.exists() else sys.executable, "-I", "-c", code],
+        [str(PYTHON), "-I", "-c", code],
         cwd=cwd,
         env=dict(env),
         input=stdin,
