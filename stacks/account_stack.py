@@ -8,6 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from config.loader import ConfigRuleError
 from config.model import Account, GuardrailsConfig
 from config.runtime import build_runtime_config
 from stacks.account_alarms import GuardrailAlarms
@@ -23,6 +24,9 @@ from stacks.metering import BedrockInvocationMetering
 from stacks.naming import METRIC_NAMESPACE, account_stack_name
 from stacks.notifications import GuardrailNotifications
 from stacks.price_refresh import PriceCatalogRefresh
+
+# CloudFormation's quota of resources per stack (CDK enforces it at synth too).
+CLOUDFORMATION_MAX_RESOURCES = 500
 
 
 class AccountGuardrailsStack(cdk.Stack):
@@ -146,4 +150,17 @@ class AccountGuardrailsStack(cdk.Stack):
         # Last, so the alarm-status widgets see every alarm defined above.
         self.dashboards = GuardrailDashboards.for_account(
             self, "Dashboards", config=config, account=account, log_group_name=self.metering.log_group_name
+        )
+        check_resource_limit(self, account_index, len(account.features))
+
+
+def check_resource_limit(stack: cdk.Stack, account_index: int, feature_count: int) -> None:
+    """Fail with the config field to change, not CDK's TooManyResourcesInStack traceback at synth. About 8
+    resources per feature (mostly alarms) make the limit bite near 65 features per account."""
+    count = sum(1 for child in stack.node.find_all() if isinstance(child, cdk.CfnResource))
+    if count > CLOUDFORMATION_MAX_RESOURCES:
+        raise ConfigRuleError(
+            f"accounts[{account_index}].features: {feature_count} features need {count} CloudFormation "
+            f"resources in stack {stack.stack_name}; CloudFormation allows {CLOUDFORMATION_MAX_RESOURCES} "
+            "per stack: split the features across accounts or regions, or drop premium_models alarms"
         )
