@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypedDict
 
 from config.model import Account, Feature, GuardrailsConfig
 from stacks.naming import METRIC_NAMESPACE, alarm_name
@@ -243,6 +243,18 @@ def check_composite_limits(composite: CompositeAlarmDefinition) -> None:
 # ---- per feature ----------------------------------------------------------------------------------------
 
 
+class FeatureAlarmCommon(TypedDict):
+    subject: str
+    application: str
+    notify: bool
+
+
+class AlarmIdentity(TypedDict):
+    key: str
+    kind: str
+    name: str
+
+
 def feature_alarms(
     account: Account, feature: Feature, runbook_url: str
 ) -> tuple[tuple[AlarmDefinition, ...], CompositeAlarmDefinition]:
@@ -250,16 +262,23 @@ def feature_alarms(
     env = account.environment
     dims = _feature_dims(env, feature)
     who = f"Feature {feature.name} (application {feature.application}, environment {env})"
-    common = {"subject": feature.name, "application": feature.application, "notify": False}
+    common = FeatureAlarmCommon(subject=feature.name, application=feature.application, notify=False)
+
+    def identity(kind: str) -> dict[str, str]:
+        """key, kind and name of one of this feature's alarms, from its kind alone (they must agree)."""
+        return {
+            "key": f"{feature.name}-{kind}",
+            "kind": kind,
+            "name": alarm_name(account.name, feature.name, kind),
+        }
+
     alarms: list[AlarmDefinition] = []
 
     # Cost rate: CostUSD summed over a rolling hour.
     alarms.append(
         AlarmDefinition(
-            key=f"{feature.name}-CostRate",
+            **identity("CostRate"),
             family="cost",
-            kind="CostRate",
-            name=alarm_name(account.name, feature.name, "CostRate"),
             description=_describe(
                 f"{who}: Bedrock cost (CostUSD, Sum) over the last rolling hour is above the hourly limit of "
                 f"{_usd(feature.hourly_limit_usd)}.",
@@ -280,7 +299,7 @@ def feature_alarms(
             threshold=float(feature.hourly_limit_usd),
             evaluation_periods=1,
             datapoints_to_alarm=1,
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     )
     # Cost burst: the hourly rate projected from the last 3 minutes (20 x CostUSD over a sliding 3-minute
@@ -288,10 +307,8 @@ def feature_alarms(
     # cross; this one sees it within minutes (3 minutes: a 5-minute window needed 6 minutes of a 3x surge).
     alarms.append(
         AlarmDefinition(
-            key=f"{feature.name}-CostBurst",
+            **identity("CostBurst"),
             family="cost",
-            kind="CostBurst",
-            name=alarm_name(account.name, feature.name, "CostBurst"),
             description=_describe(
                 f"{who}: Bedrock cost over the last {BURST_MINUTES} minutes, projected to an hour "
                 f"({60 // BURST_MINUTES} x CostUSD Sum, {BURST_MINUTES} min), is above the hourly limit of "
@@ -311,16 +328,14 @@ def feature_alarms(
             threshold=float(feature.hourly_limit_usd),
             evaluation_periods=1,
             datapoints_to_alarm=1,
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     )
     # Daily burn: one 1-day period, evaluated on CloudWatch's sliding window = a rolling 24 hours.
     alarms.append(
         AlarmDefinition(
-            key=f"{feature.name}-DailyBurn",
+            **identity("DailyBurn"),
             family="cost",
-            kind="DailyBurn",
-            name=alarm_name(account.name, feature.name, "DailyBurn"),
             description=_describe(
                 f"{who}: Bedrock cost (CostUSD, Sum) over the last rolling 24 hours is above the daily "
                 f"budget of "
@@ -342,7 +357,7 @@ def feature_alarms(
             threshold=float(feature.daily_budget_usd),
             evaluation_periods=1,
             datapoints_to_alarm=1,
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     )
     # Tokens per request: (InputTokens + OutputTokens) / Invocations. The anomaly alarm works per minute,
@@ -363,10 +378,8 @@ def feature_alarms(
     band = feature.alarms.anomaly_band_width
     alarms.append(
         AlarmDefinition(
-            key=f"{feature.name}-TokensPerRequestAnomaly",
+            **identity("TokensPerRequestAnomaly"),
             family="tokens",
-            kind="TokensPerRequestAnomaly",
-            name=alarm_name(account.name, feature.name, "TokensPerRequestAnomaly"),
             description=_describe(
                 f"{who}: tokens per request ((InputTokens + OutputTokens) / Invocations, 1 min, minutes with "
                 f"at least {MIN_CALLS_PER_MINUTE} calls) is above its anomaly-detection band of {_num(band)} "
@@ -390,17 +403,15 @@ def feature_alarms(
             threshold_metric_id="band",
             evaluation_periods=TPR_PERIODS,
             datapoints_to_alarm=TPR_DATAPOINTS,
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     )
     if feature.alarms.tokens_per_request_max is not None:
         ceiling = feature.alarms.tokens_per_request_max
         alarms.append(
             AlarmDefinition(
-                key=f"{feature.name}-TokensPerRequestMax",
+                **identity("TokensPerRequestMax"),
                 family="tokens",
-                kind="TokensPerRequestMax",
-                name=alarm_name(account.name, feature.name, "TokensPerRequestMax"),
                 description=_describe(
                     f"{who}: tokens per request ((InputTokens + OutputTokens) / Invocations, 5 min) is "
                     f"above the ceiling of {ceiling:,} tokens.",
@@ -416,7 +427,7 @@ def feature_alarms(
                 threshold=float(ceiling),
                 evaluation_periods=1,
                 datapoints_to_alarm=1,
-                **common,  # type: ignore[arg-type]
+                **common,
             )
         )
     # Model mix: premium models' share of the feature's cost over a sliding 5 minutes, counted only when
@@ -446,10 +457,8 @@ def feature_alarms(
         floor = float(feature.hourly_limit_usd) * MODEL_MIX_MIN_SHARE_OF_HOURLY_LIMIT / 12
         alarms.append(
             AlarmDefinition(
-                key=f"{feature.name}-ModelMix",
+                **identity("ModelMix"),
                 family="model_mix",
-                kind="ModelMix",
-                name=alarm_name(account.name, feature.name, "ModelMix"),
                 description=_describe(
                     f"{who}: premium models ({', '.join(premium)}) carry more than {_num(share)}% of the "
                     f"feature's cost over the last 5 minutes (windows costing at least {_usd(floor)}, i.e. "
@@ -473,17 +482,15 @@ def feature_alarms(
                 threshold=float(share),
                 evaluation_periods=1,
                 datapoints_to_alarm=1,
-                **common,  # type: ignore[arg-type]
+                **common,
             )
         )
     # Retries / throttles: ThrottledInvocations / Invocations over 5 minutes.
     throttle = feature.alarms.throttle_percent
     alarms.append(
         AlarmDefinition(
-            key=f"{feature.name}-ThrottleRate",
+            **identity("ThrottleRate"),
             family="throttles",
-            kind="ThrottleRate",
-            name=alarm_name(account.name, feature.name, "ThrottleRate"),
             description=_describe(
                 f"{who}: throttled invocations are more than {_num(throttle)}% of invocations "
                 f"(ThrottledInvocations / Invocations, 1 min, minutes with at least {MIN_CALLS_PER_MINUTE} "
@@ -506,7 +513,7 @@ def feature_alarms(
             threshold=float(throttle),
             evaluation_periods=THROTTLE_PERIODS,
             datapoints_to_alarm=THROTTLE_DATAPOINTS,
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     )
     children = tuple(a.name for a in alarms)
@@ -517,8 +524,8 @@ def feature_alarms(
         name=alarm_name(account.name, feature.name, "Composite"),
         description=_describe(
             f"{who}: one page for any of its cost alarms: hourly limit "
-            f"{_usd(feature.hourly_limit_usd)} (rolling hour, and 5 minutes projected to an hour), daily "
-            f"budget {_usd(feature.daily_budget_usd)}, tokens per request"
+            f"{_usd(feature.hourly_limit_usd)} (rolling hour, and {BURST_MINUTES} minutes projected to an "
+            f"hour), daily budget {_usd(feature.daily_budget_usd)}, tokens per request"
             + (
                 f" (ceiling {feature.alarms.tokens_per_request_max:,})"
                 if feature.alarms.tokens_per_request_max
