@@ -306,6 +306,12 @@ class FeatureAlarms(StrictModel):
     anomaly_band_width: float = Field(
         default=3.0, gt=0, le=10, description="Standard deviations of the tokens-per-request anomaly band."
     )
+    traffic_band_width: float = Field(
+        default=3.0,
+        gt=0,
+        le=10,
+        description="Standard deviations of the invocations-per-minute (traffic) anomaly band.",
+    )
     premium_share_percent: SharePercent = Field(
         default=50, description="Alarm when premium models carry more than this share of the feature's cost."
     )

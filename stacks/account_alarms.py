@@ -16,6 +16,7 @@ from stacks.feature_alarms import (
     FeatureModelMixAlarms,
     FeatureThrottleAlarms,
     FeatureTokenAlarms,
+    FeatureTrafficAlarms,
     metric_alarm,
 )
 
@@ -62,6 +63,7 @@ class GuardrailAlarms(Construct):
         )
         defs = self.definitions
         self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic)
+        self.traffic = FeatureTrafficAlarms(self, "Traffic", definitions=defs.family("traffic"), topic=topic)
         self.tokens = FeatureTokenAlarms(self, "Tokens", definitions=defs.family("tokens"), topic=topic)
         self.model_mix = FeatureModelMixAlarms(
             self, "ModelMix", definitions=defs.family("model_mix"), topic=topic
@@ -71,7 +73,7 @@ class GuardrailAlarms(Construct):
         )
         by_name = {
             d.name: family.alarms[d.key]
-            for family in (self.cost, self.tokens, self.model_mix, self.throttles)
+            for family in (self.cost, self.traffic, self.tokens, self.model_mix, self.throttles)
             for d in family.definitions
         }
         self.composites = FeatureCompositeAlarms(

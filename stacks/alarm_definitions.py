@@ -34,7 +34,7 @@ Comparison = Literal[
     "GreaterThanOrEqualToThreshold",
     "GreaterThanUpperThreshold",
 ]
-Family = Literal["cost", "tokens", "model_mix", "throttles", "composite", "account_health"]
+Family = Literal["cost", "traffic", "tokens", "model_mix", "throttles", "composite", "account_health"]
 
 # Periods (seconds). Alarms use CloudWatch's default sliding evaluation window, so a 1-hour period
 # re-evaluated every minute is a rolling hour and a 1-day period a rolling 24 hours.
@@ -42,7 +42,7 @@ HOUR = 3600
 DAY = 86400
 FIVE_MINUTES = 300
 # CostBurst's sliding window; 60 must divide by it (the projection factor is 60 // BURST_MINUTES).
-BURST_MINUTES = 3
+BURST_MINUTES = 5
 MINUTE = 60
 
 # Fast alarms (see docs/alarms.md "Detection within minutes"). Ratios over a minute of a handful of calls
@@ -54,6 +54,11 @@ THROTTLE_PERIODS, THROTTLE_DATAPOINTS = 3, 2  # throttle ratio: 2 of 3 one-minut
 # The 5-minute premium-share alarm only counts windows whose spend is material: at least this fraction of
 # the feature's hourly limit when projected to an hour (12 x the 5-minute CostUSD).
 MODEL_MIX_MIN_SHARE_OF_HOURLY_LIMIT = 0.10
+# Traffic anomaly: Invocations per minute above its anomaly band in TRAFFIC_DATAPOINTS of TRAFFIC_PERIODS
+# minutes, counting only minutes whose spend, projected to an hour (60 x the minute's CostUSD), is at least
+# TRAFFIC_MIN_SHARE_OF_HOURLY_LIMIT of the hourly limit: a surge of cheap calls is not a cost event.
+TRAFFIC_PERIODS, TRAFFIC_DATAPOINTS = 4, 3
+TRAFFIC_MIN_SHARE_OF_HOURLY_LIMIT = 0.25
 
 
 class AlarmLimitError(ValueError):
@@ -243,6 +248,48 @@ def check_composite_limits(composite: CompositeAlarmDefinition) -> None:
 # ---- per feature ----------------------------------------------------------------------------------------
 
 
+def _above_band_alarm(
+    *,
+    inputs: tuple[Query, ...],
+    watched: ExpressionQuery,
+    band_label: str,
+    width: float,
+    periods: int,
+    datapoints: int,
+    key: str,
+    kind: str,
+    name: str,
+    family: Family,
+    description: str,
+    subject: str,
+    application: str,
+    notify: bool,
+) -> AlarmDefinition:
+    """An anomaly-detection alarm: `watched` above ANOMALY_DETECTION_BAND(watched, width), M of N periods."""
+    band = ExpressionQuery(
+        id="band",
+        expression=f"ANOMALY_DETECTION_BAND({watched.id}, {_num(width)})",
+        label=band_label,
+        return_data=True,
+    )
+    return AlarmDefinition(
+        queries=(*inputs, watched, band),
+        comparison="GreaterThanUpperThreshold",
+        threshold=None,
+        threshold_metric_id=band.id,
+        evaluation_periods=periods,
+        datapoints_to_alarm=datapoints,
+        key=key,
+        kind=kind,
+        name=name,
+        family=family,
+        description=description,
+        subject=subject,
+        application=application,
+        notify=notify,
+    )
+
+
 class FeatureAlarmCommon(TypedDict):
     subject: str
     application: str
@@ -331,6 +378,35 @@ def feature_alarms(
             **common,
         )
     )
+    # Traffic anomaly: more calls than this hour usually sees. CostBurst fires only once the surge has
+    # crossed the hourly limit; this one names the surge while it is still on its way there.
+    traffic_floor = float(feature.hourly_limit_usd) * TRAFFIC_MIN_SHARE_OF_HOURLY_LIMIT / 60
+    traffic_band = feature.alarms.traffic_band_width
+    alarms.append(
+        _above_band_alarm(
+            **identity("TrafficAnomaly"),
+            family="traffic",
+            description=_describe(
+                f"{who}: invocations per minute are above their anomaly-detection band of "
+                f"{_num(traffic_band)} standard deviations in {TRAFFIC_DATAPOINTS} of {TRAFFIC_PERIODS} "
+                f"minutes, counting minutes whose cost projects to at least {_usd(traffic_floor * 60)} an "
+                f"hour ({_num(TRAFFIC_MIN_SHARE_OF_HOURLY_LIMIT * 100)}% of the hourly limit).",
+                _runbook(runbook_url, "traffic"),
+            ),
+            inputs=(_stat("calls", "Invocations", dims, MINUTE), _stat("cost", "CostUSD", dims, MINUTE)),
+            watched=ExpressionQuery(
+                id="traffic",
+                expression=f"IF(FILL(cost, 0) >= {_num(round(traffic_floor, 6))}, calls)",
+                label="Invocations per minute",
+                return_data=True,
+            ),
+            band_label="Expected invocations per minute",
+            width=traffic_band,
+            periods=TRAFFIC_PERIODS,
+            datapoints=TRAFFIC_DATAPOINTS,
+            **common,
+        )
+    )
     # Daily burn: one 1-day period, evaluated on CloudWatch's sliding window = a rolling 24 hours.
     alarms.append(
         AlarmDefinition(
@@ -377,7 +453,7 @@ def feature_alarms(
     guarded_tpr = f"IF(calls >= {MIN_CALLS_PER_MINUTE}, {tpr_expression})"
     band = feature.alarms.anomaly_band_width
     alarms.append(
-        AlarmDefinition(
+        _above_band_alarm(
             **identity("TokensPerRequestAnomaly"),
             family="tokens",
             description=_describe(
@@ -386,23 +462,14 @@ def feature_alarms(
                 f"standard deviations in {TPR_DATAPOINTS} of {TPR_PERIODS} minutes.",
                 _runbook(runbook_url, "tokens-per-request"),
             ),
-            queries=(
-                *fast_tpr_queries,
-                ExpressionQuery(
-                    id="tpr", expression=guarded_tpr, label="Tokens per request", return_data=True
-                ),
-                ExpressionQuery(
-                    id="band",
-                    expression=f"ANOMALY_DETECTION_BAND(tpr, {_num(band)})",
-                    label="Expected tokens per request",
-                    return_data=True,
-                ),
+            inputs=fast_tpr_queries,
+            watched=ExpressionQuery(
+                id="tpr", expression=guarded_tpr, label="Tokens per request", return_data=True
             ),
-            comparison="GreaterThanUpperThreshold",
-            threshold=None,
-            threshold_metric_id="band",
-            evaluation_periods=TPR_PERIODS,
-            datapoints_to_alarm=TPR_DATAPOINTS,
+            band_label="Expected tokens per request",
+            width=band,
+            periods=TPR_PERIODS,
+            datapoints=TPR_DATAPOINTS,
             **common,
         )
     )

@@ -86,6 +86,10 @@ class FeatureCostAlarms(_AlarmFamily):
     """Cost rate (rolling hour) and daily burn (rolling 24 hours) per feature."""
 
 
+class FeatureTrafficAlarms(_AlarmFamily):
+    """Invocations per minute per feature against their anomaly band."""
+
+
 class FeatureTokenAlarms(_AlarmFamily):
     """Tokens per request per feature: anomaly band, and the static ceiling where config sets one."""
 

@@ -4,6 +4,8 @@ and for a 60-feature config (pure definitions, no synth)."""
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,9 +90,21 @@ def test_feature_alarms_and_their_math(example_app: SynthesizedApp) -> None:
     )
 
     burst = alarms[prefix + "CostBurst"]
-    assert burst["Threshold"] == 30 and _expr(burst, "hourly") == "20 * FILL(cost, 0)"
-    assert _stat(burst, "cost")["Period"] == 180 and _dims(_stat(burst, "cost")) == dims
+    assert burst["Threshold"] == 30 and _expr(burst, "hourly") == "12 * FILL(cost, 0)"
+    assert _stat(burst, "cost")["Period"] == 300 and _dims(_stat(burst, "cost")) == dims
     assert (burst["EvaluationPeriods"], burst["DatapointsToAlarm"]) == (1, 1)
+
+    traffic = alarms[prefix + "TrafficAnomaly"]
+    # minutes count when their cost projects to >= 25% of the $30 hourly limit: $7.50 / 60 = $0.125
+    assert _expr(traffic, "traffic") == "IF(FILL(cost, 0) >= 0.125, calls)"
+    assert _expr(traffic, "band") == "ANOMALY_DETECTION_BAND(traffic, 3)"
+    assert traffic["ThresholdMetricId"] == "band" and "Threshold" not in traffic
+    assert traffic["ComparisonOperator"] == "GreaterThanUpperThreshold"
+    assert _stat(traffic, "calls")["Metric"]["MetricName"] == "Invocations"
+    assert _stat(traffic, "cost")["Metric"]["MetricName"] == "CostUSD"
+    assert {_stat(traffic, q)["Period"] for q in ("calls", "cost")} == {60}
+    assert _dims(_stat(traffic, "calls")) == dims == _dims(_stat(traffic, "cost"))
+    assert (traffic["EvaluationPeriods"], traffic["DatapointsToAlarm"]) == (4, 3)
 
     anomaly = alarms[prefix + "TokensPerRequestAnomaly"]
     assert _expr(anomaly, "tpr") == "IF(calls >= 5, (FILL(input, 0) + FILL(output, 0)) / calls)"
@@ -121,12 +135,13 @@ def test_feature_alarms_and_their_math(example_app: SynthesizedApp) -> None:
     assert throttle["Threshold"] == 5 and _stat(throttle, "calls")["Period"] == 60
     assert (throttle["EvaluationPeriods"], throttle["DatapointsToAlarm"]) == (3, 2)
 
-    for props in (cost, burst, burn, anomaly, ceiling, mix, throttle):
+    for props in (cost, burst, burn, traffic, anomaly, ceiling, mix, throttle):
         assert "support-chat" in props["AlarmDescription"] and f"{RUNBOOK}#" in props["AlarmDescription"]
         assert "AlarmActions" not in props  # they page through the composite
     assert "$30.00" in cost["AlarmDescription"] and "$250.00" in burn["AlarmDescription"]
     assert "$30.00" in burst["AlarmDescription"] and "3 of 4 minutes" in anomaly["AlarmDescription"]
     assert "20,000" in ceiling["AlarmDescription"] and "40%" in mix["AlarmDescription"]
+    assert "3 of 4 minutes" in traffic["AlarmDescription"] and "$7.50 an hour" in traffic["AlarmDescription"]
 
 
 def test_one_composite_per_feature_pages_the_topic(example_app: SynthesizedApp) -> None:
@@ -140,6 +155,7 @@ def test_one_composite_per_feature_pages_the_topic(example_app: SynthesizedApp) 
     kinds = [
         "CostRate",
         "CostBurst",
+        "TrafficAnomaly",
         "DailyBurn",
         "TokensPerRequestAnomaly",
         "TokensPerRequestMax",
@@ -228,7 +244,7 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
         prod = build_alarm_set(config, config.account("prod"))
         assert len(prod.composites) == 60
         assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 premium models + the feature total
-        assert len(prod.alarms) == 60 * 7 + 4
+        assert len(prod.alarms) == 60 * 8 + 4
 
 
 def test_limits_are_enforced_with_a_clear_message(example_data: dict[str, Any]) -> None:
@@ -255,3 +271,22 @@ def test_definitions_module_is_pure_data() -> None:
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     }
     assert not any(name and name.startswith(("aws_cdk", "constructs")) for name in imported)
+
+
+def _github_anchor(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^a-z0-9 -]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_runbook_link_lands_on_a_runbook_section(example_data: dict[str, Any]) -> None:
+    """Alarm descriptions and evaluator messages link to docs/runbook.md#<anchor>: each anchor must exist."""
+    runbook = (Path(__file__).resolve().parents[2] / "docs" / "runbook.md").read_text()
+    anchors = {_github_anchor(line[3:]) for line in runbook.splitlines() if line.startswith("## ")}
+    config = parse_config(example_data)
+    linked = {"budget-threshold-notifications"}  # the evaluator's messages (lambdas/evaluator/service.py)
+    for account in config.accounts:
+        alarm_set = build_alarm_set(config, account, metering_function_name="fn", dead_letter_queue_name="q")
+        for each in (*alarm_set.alarms, *alarm_set.composites):
+            linked.update(re.findall(r"runbook\.md#([a-z0-9-]+)", each.description))
+    assert "traffic" in linked and "cost-burst" in linked
+    assert linked <= anchors, f"runbook sections missing for {sorted(linked - anchors)}"

@@ -7,6 +7,7 @@ from cli.replay.engine import (
     OK,
     AlarmSeries,
     MathEvaluator,
+    alarm_series,
     anomaly_band,
     compile_rule,
     evaluate_alarm,
@@ -84,3 +85,62 @@ def test_composite_rules() -> None:
     assert rule({"a": ALARM})
     assert not rule({"a": OK, "b": ALARM, "c": OK})
     assert rule({"a": OK, "b": ALARM, "c": ALARM})
+
+
+def _traffic_alarm(feature: str) -> AlarmDef:
+    from cli.replay.model import alarm_set_for
+    from config.loader import load_config
+
+    config = load_config("config/example.yaml")
+    alarms = alarm_set_for(config, config.account("prod")).alarms
+    return next(a for a in alarms if a.name == f"GenAiGuardrails-prod-{feature}-TrafficAnomaly")
+
+
+def _minutes_to_alarm(alarm: AlarmDef, calls: list[float], cost_per_call: float, since: int) -> int | None:
+    """Minutes from `since` to the alarm's first ALARM, on per-minute Invocations and CostUSD sums."""
+    n = len(calls)
+
+    def source(q: MetricQuery) -> tuple[list[float], list[int]]:
+        sums = calls if q.metric_name == "Invocations" else [c * cost_per_call for c in calls]
+        return list(sums), [1 if s else 0 for s in sums]
+
+    series = alarm_series(alarm, source, n, 0)
+    states, _ = evaluate_alarm(alarm, series)
+    first = next((i for i in range(since, n) if states[i] == ALARM), None)
+    return None if first is None else first - since + 1
+
+
+def _poisson_days(days: int, mean: float, seed: int) -> list[float]:
+    import random
+
+    rng = random.Random(seed)
+    out: list[float] = []
+    for _ in range(days * 1440):  # Poisson(mean) by counting exponential gaps within one minute
+        k, t = 0, rng.expovariate(mean)
+        while t < 1.0:
+            k, t = k + 1, t + rng.expovariate(mean)
+        out.append(float(k))
+    return out
+
+
+def test_traffic_anomaly_sees_tripled_calls_within_minutes_and_not_noise() -> None:
+    """report-writer ($20/h limit): 5 calls a minute at $0.02 (spend projects to $6/h, above the 25% floor
+    of $5/h). Four quiet days train the band; tripled traffic on day five alarms within 5 minutes, while the
+    same Poisson noise without the surge never does."""
+    alarm = _traffic_alarm("report-writer")
+    day = 1440
+    quiet = _poisson_days(5, 5.0, seed=3)
+    assert _minutes_to_alarm(alarm, quiet, 0.02, 0) is None
+    surge = quiet[: 4 * day + 600] + [3 * c for c in quiet[4 * day + 600 :]]
+    minutes = _minutes_to_alarm(alarm, surge, 0.02, 4 * day + 600)
+    assert minutes is not None and 3 <= minutes <= 5  # 3 of 4 one-minute datapoints: 3 minutes at best
+
+
+def test_traffic_anomaly_ignores_surges_of_cheap_calls() -> None:
+    """The same tripled traffic at $0.001 a call (spend projects to $0.90/h, under 25% of the $20 limit)
+    counts no datapoint: a surge that cannot reach the hourly limit is not paged as a cost event."""
+    alarm = _traffic_alarm("report-writer")
+    day = 1440
+    quiet = _poisson_days(5, 5.0, seed=3)
+    surge = quiet[: 4 * day + 600] + [3 * c for c in quiet[4 * day + 600 :]]
+    assert _minutes_to_alarm(alarm, surge, 0.001, 4 * day + 600) is None
