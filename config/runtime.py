@@ -17,7 +17,7 @@ Schema (version 1):
   "pricing": {"discount_percent": "0", "premium_models": [...],
               "overrides": [{"model_id", "region" | null, "input_per_million", "output_per_million",
                              "cache_read_per_million" | null, "cache_write_per_million" | null}]},
-  "evaluator": {"notify_at": [{"percent", "type"}], "runbook_url": str}
+  "evaluator": {"notify_at": [{"percent", "type"}], "runbook_url": str, "alarm_name_prefix": str}
 }
 Decimals are strings so no precision is lost.
 """
@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.model import Account, GuardrailsConfig
+from stacks.naming import alarm_name_prefix
 
 RUNTIME_CONFIG_FILE = "runtime_config.json"
 PROFILE_FEATURES_ENV = "GUARDRAILS_PROFILE_FEATURES"
@@ -93,5 +94,6 @@ def build_runtime_config(
         "evaluator": {
             "notify_at": [{"percent": a.percent, "type": a.type} for a in account.evaluator.notify_at],
             "runbook_url": config.notifications.runbook_url,
+            "alarm_name_prefix": alarm_name_prefix(account.name),
         },
     }

@@ -21,7 +21,7 @@ from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
-from stacks.naming import METRIC_NAMESPACE, account_stack_name
+from stacks.naming import METRIC_NAMESPACE, account_stack_name, alarm_name_prefix
 from stacks.notifications import GuardrailNotifications
 from stacks.price_refresh import PriceCatalogRefresh
 
@@ -144,6 +144,7 @@ class AccountGuardrailsStack(cdk.Stack):
             data_key=self.data_key.key,
             schedule_minutes=account.evaluator.schedule_minutes,
             metrics_namespace=METRIC_NAMESPACE,
+            alarm_name_prefix=alarm_name_prefix(account.name),
         )
         cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 

@@ -14,7 +14,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from stacks.guardrail_function import GuardrailFunction
-from stacks.nag import EVALUATOR_FUNCTION, acknowledge
+from stacks.nag import EVALUATOR_FUNCTION, acknowledge, evaluator_alarm_findings
 
 EVALUATOR_HANDLER = "lambdas.evaluator.handler.lambda_handler"
 STATE_TTL_ATTRIBUTE = "expires_at"
@@ -34,6 +34,7 @@ class BudgetEvaluator(Construct):
         data_key: kms.IKey,
         schedule_minutes: int,
         metrics_namespace: str,
+        alarm_name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
@@ -82,6 +83,21 @@ class BudgetEvaluator(Construct):
                 conditions={"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
             )
         )
+        # Which of this account's guardrail alarms are in ALARM, for the follow-up that explains a page.
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ReadGuardrailAlarmStates",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[
+                    cdk.Stack.of(self).format_arn(
+                        service="cloudwatch",
+                        resource="alarm",
+                        resource_name=f"{alarm_name_prefix}*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
         self.function.add_to_role_policy(
             iam.PolicyStatement(sid="Notify", actions=["sns:Publish"], resources=[topic.topic_arn])
         )
@@ -103,3 +119,5 @@ class BudgetEvaluator(Construct):
             targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
         )
         acknowledge(self, EVALUATOR_FUNCTION)
+        stack = cdk.Stack.of(self)
+        acknowledge(self, evaluator_alarm_findings(stack.region, stack.account, alarm_name_prefix))

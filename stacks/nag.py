@@ -48,6 +48,19 @@ PROFILE_LOOKUP_REASON = (
 )
 
 
+ALARM_STATES_REASON = (
+    "The evaluator reads the states of this account's guardrail alarms, one per feature and kind, whose "
+    "names all start with the account's alarm-name prefix; the grant is read-only (DescribeAlarms) and "
+    "limited to that prefix in this account and region."
+)
+
+
+def evaluator_alarm_findings(region: str, account: str, prefix: str) -> dict[str, str]:
+    """The finding id names the resolved region and account of an environment-bound stack."""
+    resource = f"arn:<AWS::Partition>:cloudwatch:{region}:{account}:alarm:{prefix}*"
+    return {f"{IAM5}[Resource::{resource}]": ALARM_STATES_REASON}
+
+
 def metering_function_findings(region: str, account: str) -> dict[str, str]:
     """The finding id names the resolved region and account of an environment-bound stack."""
     resource = f"arn:<AWS::Partition>:bedrock:{region}:{account}:application-inference-profile/*"

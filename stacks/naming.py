@@ -20,9 +20,14 @@ def account_stack_name(account_name: str) -> str:
     return f"{PRODUCT}-{account_name}"
 
 
+def alarm_name_prefix(account_name: str) -> str:
+    """What every alarm of one account starts with (the evaluator lists them by it)."""
+    return f"{PRODUCT}-{account_name}-"
+
+
 def alarm_name(account_name: str, subject: str, kind: str) -> str:
     """`GenAiGuardrails-prod-support-chat-CostRate`: account, then feature (or 'account'), then kind."""
-    return f"{PRODUCT}-{account_name}-{subject}-{kind}"
+    return f"{alarm_name_prefix(account_name)}{subject}-{kind}"
 
 
 def dashboard_name(account_name: str, suffix: str = "") -> str:

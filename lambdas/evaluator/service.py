@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lambdas.evaluator import budget, cloudwatch, explain
+from lambdas.evaluator import alarms, budget, cloudwatch, explain
 from lambdas.evaluator.decomposition import Usage, Weights, decompose
 from lambdas.evaluator.state import NotificationState
 
@@ -20,6 +20,11 @@ BUCKET_SECONDS = 300
 COMPARE_DAYS = 7
 SUBJECT_MAX = 100
 STATE_RETENTION = timedelta(days=35)  # after the month ends
+# Alarm follow-ups explain the minutes since just before the page (15 minutes at least, an hour at most).
+ALARM_WINDOW_MIN = timedelta(minutes=15)
+ALARM_WINDOW_MAX = timedelta(hours=1)
+ALARM_LEAD = timedelta(minutes=5)  # the drift starts a few minutes before the alarm sees it
+ALARM_STATE_RETENTION = timedelta(days=2)
 RUNTIME_CONFIG_ENV = "GUARDRAILS_RUNTIME_CONFIG"
 
 
@@ -47,6 +52,7 @@ class Settings:
     topic_arn: str
     table_name: str
     region: str = "us-east-1"
+    alarm_name_prefix: str = ""  # empty: no alarm follow-ups
 
     @classmethod
     def from_runtime_config(
@@ -69,6 +75,7 @@ class Settings:
             topic_arn=topic_arn,
             table_name=table_name,
             region=region,
+            alarm_name_prefix=evaluator.get("alarm_name_prefix", ""),
         )
 
 
@@ -113,6 +120,7 @@ class FeatureResult:
     notified: list[str] = field(default_factory=list)
     message_id: str | None = None
     error: str | None = None
+    alarm_message_id: str | None = None  # the follow-up to a page of this feature's composite alarm
 
 
 @dataclass(frozen=True)
@@ -133,9 +141,26 @@ def windows(now: datetime) -> tuple[datetime, datetime, str, str]:
     return end - timedelta(hours=24), end, "in the last 24 h", "in the same 24 h a week earlier"
 
 
-def explain_feature(cw: Any, settings: Settings, feature: FeatureBudget, now: datetime) -> Explanation:
+def alarm_window(now: datetime, since: datetime) -> tuple[datetime, datetime, str, str]:
+    """From just before the page to now (5-minute buckets, 15 minutes to an hour), against a week earlier."""
+    end = now.replace(second=0, microsecond=0)
+    end -= timedelta(minutes=end.minute % (BUCKET_SECONDS // 60))
+    start = min(since - ALARM_LEAD, end - ALARM_WINDOW_MIN)
+    start = max(start.replace(second=0, microsecond=0), end - ALARM_WINDOW_MAX)
+    start -= timedelta(minutes=start.minute % (BUCKET_SECONDS // 60))
+    minutes = int((end - start).total_seconds() // 60)
+    return start, end, f"in the {minutes} min to {end:%H:%M} UTC", "the same window a week earlier"
+
+
+def explain_feature(
+    cw: Any,
+    settings: Settings,
+    feature: FeatureBudget,
+    now: datetime,
+    window: tuple[datetime, datetime, str, str] | None = None,
+) -> Explanation:
     dims = feature_dims(settings, feature)
-    start, end, current_label, base_label = windows(now)
+    start, end, current_label, base_label = window or windows(now)
     models = cloudwatch.feature_models(cw, settings.namespace, dims)
     delta = timedelta(days=COMPARE_DAYS)
     current = cloudwatch.usage_buckets(cw, settings.namespace, dims, models, start, end, BUCKET_SECONDS)
@@ -230,6 +255,69 @@ def message(
     return json.dumps(document, indent=2)
 
 
+def alarm_subject(settings: Settings, firing: alarms.FiringFeature) -> str:
+    text = (
+        f"GenAI cost alarm {settings.environment}/{firing.feature}: {', '.join(firing.firing) or 'Composite'}"
+    )
+    return text.encode("ascii", "replace").decode()[:SUBJECT_MAX]
+
+
+def alarm_message(
+    settings: Settings, feature: FeatureBudget, firing: alarms.FiringFeature, explanation: Explanation
+) -> str:
+    document = {
+        "summary": explanation.summary,
+        "alert": f"{feature.name}: {', '.join(firing.firing) or 'its composite alarm'} in ALARM since "
+        f"{firing.since:%Y-%m-%d %H:%M} UTC",
+        "account": settings.account,
+        "environment": settings.environment,
+        "application": feature.application,
+        "feature": feature.name,
+        "alarm": firing.composite,
+        "firing": [f"{settings.alarm_name_prefix}{feature.name}-{kind}" for kind in firing.firing],
+        "in_alarm_since": firing.since.isoformat(),
+        "explanation": explanation.body,
+        "runbook": f"{settings.runbook_url}#feature-composite" if settings.runbook_url else None,
+        "prices": prices_label(),
+    }
+    return json.dumps(document, indent=2)
+
+
+def notify_alarms(
+    now: datetime,
+    settings: Settings,
+    cw: Any,
+    sns: Any,
+    state: NotificationState,
+    run_id: str,
+    results: Mapping[str, FeatureResult],
+) -> None:
+    """The follow-up to each page: once per ALARM episode of a feature's composite alarm, say which guardrail
+    fired and why cost changed. The page itself is the composite's own SNS action (it does not wait for
+    this run); a failed follow-up is released and retried by the next run while the alarm lasts."""
+    by_name = {f.name: f for f in settings.features}
+    for firing in alarms.firing_features(cw, settings.alarm_name_prefix, by_name):
+        feature, result = by_name[firing.feature], results[firing.feature]
+        key = f"{feature.name}#alarm#{firing.since:%Y-%m-%dT%H:%M:%S}"
+        expires_at = int((now + ALARM_STATE_RETENTION).timestamp())
+        if not state.claim(key, run_id, int(now.timestamp()), expires_at):
+            continue
+        try:
+            window = alarm_window(now, firing.since)
+            explanation = explain_feature(cw, settings, feature, now, window)
+            response = sns.publish(
+                TopicArn=settings.topic_arn,
+                Subject=alarm_subject(settings, firing),
+                Message=alarm_message(settings, feature, firing, explanation),
+            )
+        except Exception as error:  # release: the next run sends this follow-up again
+            state.release(key, run_id)
+            result.error = f"{type(error).__name__}: {error}"
+            continue
+        result.alarm_message_id = response["MessageId"]
+        state.mark_notified(key, run_id, int(now.timestamp()), response["MessageId"])
+
+
 def evaluate(
     now: datetime, settings: Settings, cw: Any, sns: Any, dynamodb: Any, run_id: str
 ) -> list[FeatureResult]:
@@ -279,4 +367,6 @@ def evaluate(
         result.notified = [t.key for t in claimed]
     if points:
         cloudwatch.put_budget_metrics(cw, settings.namespace, points, now)
+    if settings.alarm_name_prefix:
+        notify_alarms(now, settings, cw, sns, state, run_id, {r.feature: r for r in results})
     return results

@@ -48,6 +48,17 @@ def test_least_privilege(example_app: SynthesizedApp) -> None:
     assert read["Resource"] == "*"
     put = by_action[json.dumps("cloudwatch:PutMetricData")]
     assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": "GenAI/Cost"}}
+    describe = by_action[json.dumps("cloudwatch:DescribeAlarms")]
+    assert describe["Resource"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":cloudwatch:us-east-1:222222222222:alarm:GenAiGuardrails-prod-*",
+            ],
+        ]
+    }
     publish = by_action[json.dumps("sns:Publish")]
     assert "Ref" in publish["Resource"]
     ddb = by_action[
@@ -59,3 +70,4 @@ def test_least_privilege(example_app: SynthesizedApp) -> None:
         assert not any("*" in a for a in actions)
         if statement["Resource"] == "*":
             assert all(a.startswith("cloudwatch:") for a in actions)
+            assert "cloudwatch:DescribeAlarms" not in actions

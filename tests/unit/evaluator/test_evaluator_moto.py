@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,10 @@ from unittest import mock
 import boto3
 import pytest
 from moto import mock_aws
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.core import DEFAULT_ACCOUNT_ID
 
-from lambdas.evaluator import service
+from lambdas.evaluator import alarms, service
 from lambdas.evaluator.budget import Threshold
 from lambdas.pricing.catalog import PriceCatalog
 
@@ -309,3 +311,114 @@ def test_handler_reads_the_bundled_runtime_config(
     assert settings.thresholds == (Threshold(50.0, "actual"),)
     assert settings.premium_models == (SONNET,)
     assert service.runtime_config_path() == path
+
+
+# ---- follow-ups to pages ------------------------------------------------------------------------------
+
+PREFIX = "GenAiGuardrails-prod-"
+
+
+def page(world: World, feature: str, kinds: list[str]) -> None:
+    """The feature's composite (and the named children) in ALARM, as CloudWatch would have them."""
+    children = [f"{PREFIX}{feature}-{kind}" for kind in kinds]
+    for name in children:
+        world.cw.put_metric_alarm(
+            AlarmName=name,
+            Namespace="GenAI/Cost",
+            MetricName="Invocations",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanThreshold",
+        )
+        world.cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
+    composite_alarm(world, f"{PREFIX}{feature}-Composite", " OR ".join(f'ALARM("{n}")' for n in children))
+
+
+def composite_alarm(world: World, name: str, rule: str) -> None:
+    """moto 5.2.5 has no PutCompositeAlarm API; its backend keeps a composite as an alarm with a rule, which
+    DescribeAlarms then returns under CompositeAlarms, as CloudWatch does."""
+    backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][REGION]
+    backend.put_metric_alarm(
+        name=name,
+        namespace="",
+        metric_name="",
+        comparison_operator="",
+        evaluation_periods=0,
+        period=0,
+        threshold=0.0,
+        statistic="",
+        description="",
+        dimensions=[],
+        alarm_actions=[],
+        rule=rule or "FALSE",
+    )
+    world.cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
+
+
+@pytest.fixture
+def paged(world: World) -> World:
+    """Budget thresholds off (the follow-up alone is under test); the alarm-name prefix set as the stack sets
+    it; tripled traffic in the 15 minutes before NOW against the same minutes a week earlier."""
+    world.settings = replace(world.settings, thresholds=(), alarm_name_prefix=PREFIX)
+    for minutes_before in (12, 7, 2):
+        world.emit(NOW - timedelta(minutes=minutes_before), Hour(requests=300))
+        world.emit(WEEK_AGO - timedelta(minutes=minutes_before), Hour(requests=100))
+    return world
+
+
+def test_a_page_is_followed_by_its_explanation_once(paged: World) -> None:
+    page(paged, FEATURE, ["TrafficAnomaly", "CostBurst"])
+    results = paged.run("run-1")
+    msg = only_message(paged)
+    assert msg["subject"] == "GenAI cost alarm prod/support-chat: CostBurst, TrafficAnomaly"
+    body = msg["body"]
+    assert body["summary"].startswith("support-chat: $") and "in the 15 min to 16:00 UTC" in body["summary"]
+    assert "Driver: traffic +200% (300 -> 900 requests" in body["summary"]
+    assert body["alarm"] == f"{PREFIX}support-chat-Composite"
+    assert body["firing"] == [f"{PREFIX}support-chat-CostBurst", f"{PREFIX}support-chat-TrafficAnomaly"]
+    assert body["explanation"]["drivers"][0]["factor"] == "traffic"
+    assert body["runbook"] == "https://example.com/runbook.md#feature-composite"
+    assert results[0].alarm_message_id is not None and results[0].notified == []
+    paged.run("run-2")  # the same ALARM episode: no second follow-up
+    assert paged.messages() == []
+
+
+def test_no_follow_up_without_a_page_or_for_another_accounts_alarms(paged: World) -> None:
+    page(paged, "other-feature", ["CostRate"])  # not a feature of this account's config
+    composite_alarm(paged, "GenAiGuardrails-staging-support-chat-Composite", "TRUE")
+    assert paged.run()[0].alarm_message_id is None
+    assert paged.messages() == []
+
+
+def test_a_feature_named_like_the_start_of_another_gets_only_its_own_alarms(world: World) -> None:
+    page(world, "kb", ["CostRate"])
+    page(world, "kb-search", ["ThrottleRate"])
+    firing = {f.feature: f.firing for f in alarms.firing_features(world.cw, PREFIX, ["kb", "kb-search"])}
+    assert firing == {"kb": ("CostRate",), "kb-search": ("ThrottleRate",)}
+
+
+def test_a_failed_follow_up_is_sent_by_the_next_run(paged: World) -> None:
+    page(paged, FEATURE, ["TrafficAnomaly"])
+    failing = mock.Mock(wraps=paged.sns)
+    failing.publish.side_effect = RuntimeError("SNS is down")
+    results = service.evaluate(NOW, paged.settings, paged.cw, failing, paged.ddb, "run-1")
+    assert results[0].error == "RuntimeError: SNS is down" and results[0].alarm_message_id is None
+    assert paged.messages() == []
+    assert paged.run("run-2")[0].alarm_message_id is not None
+    assert only_message(paged)["subject"] == "GenAI cost alarm prod/support-chat: TrafficAnomaly"
+
+
+def test_alarm_window_runs_from_just_before_the_page() -> None:
+    now = datetime(2026, 3, 18, 16, 7, 30, tzinfo=UTC)
+    start, end, label, _ = service.alarm_window(now, datetime(2026, 3, 18, 15, 20, tzinfo=UTC))
+    assert (start, end, label) == (
+        datetime(2026, 3, 18, 15, 15, tzinfo=UTC),
+        datetime(2026, 3, 18, 16, 5, tzinfo=UTC),
+        "in the 50 min to 16:05 UTC",
+    )
+    start, _, _, _ = service.alarm_window(now, now - timedelta(minutes=2))  # at least 15 minutes
+    assert start == datetime(2026, 3, 18, 15, 50, tzinfo=UTC)
+    start, _, _, _ = service.alarm_window(now, now - timedelta(hours=5))  # at most an hour
+    assert start == datetime(2026, 3, 18, 15, 5, tzinfo=UTC)
