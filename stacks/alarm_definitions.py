@@ -305,7 +305,8 @@ class AlarmIdentity(TypedDict):
 def feature_alarms(
     account: Account, feature: Feature, runbook_url: str
 ) -> tuple[tuple[AlarmDefinition, ...], CompositeAlarmDefinition]:
-    """The five alarm families of one feature, and the composite that pages for all of them."""
+    """The alarms of one feature (cost, traffic, tokens, model mix, throttles), and the composite that pages
+    for all of them."""
     env = account.environment
     dims = _feature_dims(env, feature)
     who = f"Feature {feature.name} (application {feature.application}, environment {env})"
@@ -319,17 +320,17 @@ def feature_alarms(
             "name": alarm_name(account.name, feature.name, kind),
         }
 
-    alarms: list[AlarmDefinition] = []
-
-    # Cost rate: CostUSD summed over a rolling hour.
-    alarms.append(
-        AlarmDefinition(
-            **identity("CostRate"),
+    def rolling_cost(
+        kind: str, period: int, span: str, short_span: str, limit: str, amount: Decimal, anchor: str
+    ) -> AlarmDefinition:
+        """CostUSD summed over one sliding period (a rolling hour, a rolling 24 hours) above a limit."""
+        return AlarmDefinition(
+            **identity(kind),
             family="cost",
             description=_describe(
-                f"{who}: Bedrock cost (CostUSD, Sum) over the last rolling hour is above the hourly limit of "
-                f"{_usd(feature.hourly_limit_usd)}.",
-                _runbook(runbook_url, "cost-rate"),
+                f"{who}: Bedrock cost (CostUSD, Sum) over the last rolling {span} is above the {limit} of "
+                f"{_usd(amount)}.",
+                _runbook(runbook_url, anchor),
             ),
             queries=(
                 MetricStatQuery(
@@ -337,21 +338,27 @@ def feature_alarms(
                     metric_name="CostUSD",
                     dimensions=dims,
                     stat="Sum",
-                    period=HOUR,
-                    label="CostUSD per rolling hour",
+                    period=period,
+                    label=f"CostUSD per rolling {short_span}",
                     return_data=True,
                 ),
             ),
             comparison="GreaterThanThreshold",
-            threshold=float(feature.hourly_limit_usd),
+            threshold=float(amount),
             evaluation_periods=1,
             datapoints_to_alarm=1,
             **common,
         )
+
+    alarms: list[AlarmDefinition] = []
+
+    # Cost rate: CostUSD summed over a rolling hour.
+    alarms.append(
+        rolling_cost("CostRate", HOUR, "hour", "hour", "hourly limit", feature.hourly_limit_usd, "cost-rate")
     )
-    # Cost burst: the hourly rate projected from the last 3 minutes (20 x CostUSD over a sliding 3-minute
-    # window) above the same hourly limit. The rolling-hour CostRate needs ~half an hour of 3x growth to
-    # cross; this one sees it within minutes (3 minutes: a 5-minute window needed 6 minutes of a 3x surge).
+    # Cost burst: the hourly rate projected from the last BURST_MINUTES (60 // BURST_MINUTES x CostUSD over a
+    # sliding window) above the same hourly limit. The rolling-hour CostRate needs ~half an hour of 3x growth
+    # to cross; this one sees a surge once its rate is past the limit (TrafficAnomaly sees it sooner).
     alarms.append(
         AlarmDefinition(
             **identity("CostBurst"),
@@ -409,31 +416,8 @@ def feature_alarms(
     )
     # Daily burn: one 1-day period, evaluated on CloudWatch's sliding window = a rolling 24 hours.
     alarms.append(
-        AlarmDefinition(
-            **identity("DailyBurn"),
-            family="cost",
-            description=_describe(
-                f"{who}: Bedrock cost (CostUSD, Sum) over the last rolling 24 hours is above the daily "
-                f"budget of "
-                f"{_usd(feature.daily_budget_usd)}.",
-                _runbook(runbook_url, "daily-burn"),
-            ),
-            queries=(
-                MetricStatQuery(
-                    id="cost",
-                    metric_name="CostUSD",
-                    dimensions=dims,
-                    stat="Sum",
-                    period=DAY,
-                    label="CostUSD per rolling 24 h",
-                    return_data=True,
-                ),
-            ),
-            comparison="GreaterThanThreshold",
-            threshold=float(feature.daily_budget_usd),
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
-            **common,
+        rolling_cost(
+            "DailyBurn", DAY, "24 hours", "24 h", "daily budget", feature.daily_budget_usd, "daily-burn"
         )
     )
     # Tokens per request: (InputTokens + OutputTokens) / Invocations. The anomaly alarm works per minute,
