@@ -16,7 +16,13 @@ class FiringFeature:
     feature: str
     composite: str  # the composite alarm's name
     since: datetime  # when the composite went to ALARM (one page = one episode)
-    firing: tuple[str, ...]  # kinds of the feature's alarms in ALARM (CostBurst, TrafficAnomaly, ...)
+    alarms: tuple[str, ...]  # names of the feature's metric alarms in ALARM
+
+    @property
+    def firing(self) -> tuple[str, ...]:
+        """Their kinds (CostBurst, TrafficAnomaly, ...): what follows `<prefix><feature>-`."""
+        head = self.composite.removesuffix(COMPOSITE_KIND)
+        return tuple(name.removeprefix(head) for name in self.alarms)
 
 
 def firing_features(cw: Any, prefix: str, features: Iterable[str]) -> list[FiringFeature]:
@@ -26,6 +32,7 @@ def firing_features(cw: Any, prefix: str, features: Iterable[str]) -> list[Firin
         AlarmNamePrefix=prefix, StateValue="ALARM", AlarmTypes=["CompositeAlarm", "MetricAlarm"]
     )
     for page in pages:
+        # StateValue is checked again: moto ignores the StateValue filter when a name prefix is given.
         for alarm in page.get("CompositeAlarms", []):
             if alarm.get("StateValue") == "ALARM":
                 composites[alarm["AlarmName"]] = alarm["StateUpdatedTimestamp"].astimezone(UTC)
@@ -37,8 +44,6 @@ def firing_features(cw: Any, prefix: str, features: Iterable[str]) -> list[Firin
         if composite not in composites:
             continue
         # Kinds have no hyphen: this keeps feature "kb"'s alarms apart from feature "kb-search"'s.
-        kinds = sorted(name[len(head) :] for name in alarms if name.startswith(head))
-        out.append(
-            FiringFeature(feature, composite, composites[composite], tuple(k for k in kinds if "-" not in k))
-        )
+        own = sorted(n for n in alarms if n.startswith(head) and "-" not in n[len(head) :])
+        out.append(FiringFeature(feature, composite, composites[composite], tuple(own)))
     return out

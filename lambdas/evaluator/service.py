@@ -129,11 +129,16 @@ class Explanation:
     body: dict[str, Any]
 
 
+def bucket_start(ts: datetime) -> datetime:
+    """The start of the 5-minute bucket `ts` falls in."""
+    ts = ts.replace(second=0, microsecond=0)
+    return ts - timedelta(minutes=ts.minute % (BUCKET_SECONDS // 60))
+
+
 def windows(now: datetime) -> tuple[datetime, datetime, str, str]:
     """The current window (start, end) and its labels: today since midnight UTC (or the last 24 h in the
     first hour of a day), against the same span a week earlier."""
-    end = now.replace(second=0, microsecond=0)
-    end -= timedelta(minutes=end.minute % (BUCKET_SECONDS // 60))
+    end = bucket_start(now)
     midnight = end.replace(hour=0, minute=0)
     week_ago = end - timedelta(days=COMPARE_DAYS)
     if end - midnight >= timedelta(hours=1):
@@ -143,11 +148,8 @@ def windows(now: datetime) -> tuple[datetime, datetime, str, str]:
 
 def alarm_window(now: datetime, since: datetime) -> tuple[datetime, datetime, str, str]:
     """From just before the page to now (5-minute buckets, 15 minutes to an hour), against a week earlier."""
-    end = now.replace(second=0, microsecond=0)
-    end -= timedelta(minutes=end.minute % (BUCKET_SECONDS // 60))
-    start = min(since - ALARM_LEAD, end - ALARM_WINDOW_MIN)
-    start = max(start.replace(second=0, microsecond=0), end - ALARM_WINDOW_MAX)
-    start -= timedelta(minutes=start.minute % (BUCKET_SECONDS // 60))
+    end = bucket_start(now)
+    start = bucket_start(max(min(since - ALARM_LEAD, end - ALARM_WINDOW_MIN), end - ALARM_WINDOW_MAX))
     minutes = int((end - start).total_seconds() // 60)
     return start, end, f"in the {minutes} min to {end:%H:%M} UTC", "the same window a week earlier"
 
@@ -274,7 +276,7 @@ def alarm_message(
         "application": feature.application,
         "feature": feature.name,
         "alarm": firing.composite,
-        "firing": [f"{settings.alarm_name_prefix}{feature.name}-{kind}" for kind in firing.firing],
+        "firing": list(firing.alarms),
         "in_alarm_since": firing.since.isoformat(),
         "explanation": explanation.body,
         "runbook": f"{settings.runbook_url}#feature-composite" if settings.runbook_url else None,
@@ -296,15 +298,14 @@ def notify_alarms(
     fired and why cost changed. The page itself is the composite's own SNS action (it does not wait for
     this run); a failed follow-up is released and retried by the next run while the alarm lasts."""
     by_name = {f.name: f for f in settings.features}
+    expires_at = int((now + ALARM_STATE_RETENTION).timestamp())
     for firing in alarms.firing_features(cw, settings.alarm_name_prefix, by_name):
         feature, result = by_name[firing.feature], results[firing.feature]
         key = f"{feature.name}#alarm#{firing.since:%Y-%m-%dT%H:%M:%S}"
-        expires_at = int((now + ALARM_STATE_RETENTION).timestamp())
         if not state.claim(key, run_id, int(now.timestamp()), expires_at):
             continue
         try:
-            window = alarm_window(now, firing.since)
-            explanation = explain_feature(cw, settings, feature, now, window)
+            explanation = explain_feature(cw, settings, feature, now, alarm_window(now, firing.since))
             response = sns.publish(
                 TopicArn=settings.topic_arn,
                 Subject=alarm_subject(settings, firing),
