@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := npx --no-install cdk --no-notices
 
-.PHONY: install synth test e2e lint bench schema preview clean
+.PHONY: install synth test check e2e lint bench schema snapshots preview clean demo
 .DEFAULT_GOAL := synth
 
 $(PY_STAMP): pyproject.toml
@@ -29,14 +29,23 @@ $(NPM_STAMP): package.json package-lock.json
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
+# The app with cdk.json's context writes exactly what `cdk synth` writes (tests/e2e checks it), without the
+# CLI's notices.
 synth: install
-	$(CDK) synth -q
+	@rm -rf cdk.out
+	$(BIN)/python app.py
 	@$(BIN)/python -m cli.synth_summary cdk.out
 
-test: synth
+test: synth lint
 	$(BIN)/python -m pytest
 	$(BIN)/cfn-lint cdk.out/*.template.json
 	$(MAKE) --no-print-directory e2e
+
+# Everything a reviewer runs: the tests and linters, and generated files (schema, template snapshots) current.
+check: test
+	$(BIN)/python -m cli.schema config/schema.json
+	$(BIN)/python -m pytest -q tests/stacks/test_snapshots.py --snapshot-update
+	git diff --exit-code -- config/schema.json tests/snapshots
 
 # tests/e2e runs only when named (tests/e2e/conftest.py): the runtime pipeline on moto's server (~10 s), and
 # the README's deploy commands with the pinned CDK CLI against moto's server (about a minute).
@@ -46,13 +55,17 @@ e2e: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py config stacks lambdas dashboards cli
+	$(BIN)/mypy app.py core config stacks lambdas dashboards cli tests bench
 
 bench: install
 	@for b in bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python $$b; done
 
 schema: install
 	$(BIN)/python -m cli.schema config/schema.json
+
+# Regenerate the template snapshot of every example stack (tests/snapshots), then review the diff.
+snapshots: install
+	$(BIN)/python -m pytest -q tests/stacks/test_snapshots.py --snapshot-update
 
 preview: install
 	$(BIN)/python -m cli.preview

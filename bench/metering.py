@@ -33,6 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -133,7 +135,9 @@ def make_messages(count: int, seed: int = 7, start: datetime | None = None) -> l
 
 def pack(messages: list[str]) -> list[dict[str, Any]]:
     """CloudWatch Logs subscription events: {"awslogs": {"data": base64(gzip(json))}}."""
-    events, batch, size = [], [], 0
+    events: list[dict[str, Any]] = []
+    batch: list[dict[str, Any]] = []
+    size = 0
     base_ms = int(time.time() * 1000)
 
     def flush() -> None:
@@ -174,7 +178,7 @@ def floor(events: list[dict[str, Any]]) -> int:
     return n
 
 
-class Context:
+class Context(LambdaContext):
     function_name = "genai-guardrails-metering"
     function_version = "$LATEST"
     memory_limit_in_mb = 256
@@ -194,12 +198,12 @@ class FakeBedrock:
 
 def setup_runtime(tmp: Path) -> None:
     from config.loader import load_config
-    from config.runtime import build_runtime_config
+    from core.runtime_config import build_runtime_config
 
     config = load_config()
     prod = next(a for a in config.accounts if a.name == "prod")
     path = tmp / "runtime_config.json"
-    path.write_text(json.dumps(build_runtime_config(config, prod)), encoding="utf-8")
+    path.write_text(build_runtime_config(config, prod).to_json(), encoding="utf-8")
     os.environ["GUARDRAILS_RUNTIME_CONFIG"] = str(path)
     os.environ["GUARDRAILS_PROFILE_FEATURES"] = json.dumps({TICKET_PROFILE: "ticket-summary"})
 

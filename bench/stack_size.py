@@ -1,15 +1,15 @@
-"""Account-stack size: CloudFormation resources against the number of features, by synthesis.
+"""Account-stack size: CloudFormation resources and template bytes against the number of features.
 
-Builds the example config's prod account (its applications, premium models and kill switches) with N
-generated features spread over 3 applications, synthesizes it in-process, and counts the resources in the
-template, for several N. Then finds the most features that fit CloudFormation's 500 resources per stack (the
-same count `check_resource_limit` makes). Run: `.venv/bin/python bench/stack_size.py` (part of `make bench`).
-Figures go in docs/alarms.md, "CloudFormation limits".
+Builds the example config's prod account with N generated features spread over 3 applications and compares
+the CDK-free plan `genai-guardrails validate` checks (config/stack_limits.py) with the synthesized template
+(resources and bytes), then finds the most features that fit one account stack. Run:
+`.venv/bin/python bench/stack_size.py` (part of `make bench`). Figures go in docs/alarms.md.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -18,12 +18,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import aws_cdk as cdk  # noqa: E402
 import yaml  # noqa: E402
 
-from config.loader import ConfigRuleError, parse_config  # noqa: E402
-from stacks.account_stack import CLOUDFORMATION_MAX_RESOURCES  # noqa: E402
-from stacks.app_builder import ORG_STACK_NAME, build_app  # noqa: E402
+from config.loader import ConfigError, check_rules, parse_config  # noqa: E402
+from config.stack_limits import MAX_RESOURCES, MAX_TEMPLATE_BYTES, account_stack_plan  # noqa: E402
+from core.config_model import GuardrailsConfig  # noqa: E402
+from core.naming import account_stack_name  # noqa: E402
 
 
 def features(n: int) -> list[dict[str, Any]]:
@@ -39,41 +39,50 @@ def features(n: int) -> list[dict[str, Any]]:
     ]
 
 
-def resources(base: dict[str, Any], n: int) -> int | None:
-    """Resources in the account stack with n features; None when over the limit (the config error)."""
+def config_with(base: dict[str, Any], n: int) -> GuardrailsConfig:
     data = copy.deepcopy(base)
     account = data["accounts"][0]
     account["features"] = features(n)
     data["accounts"] = [account]
+    return parse_config(data)
+
+
+def synthesized(config: GuardrailsConfig) -> tuple[int, int]:
+    """(resources, template bytes) of the account stack, synthesized with cdk.json's context."""
+    from stacks.app_builder import build_app, new_app
+
+    name = account_stack_name(config.accounts[0].name)
     with tempfile.TemporaryDirectory() as tmp:
-        app = cdk.App(outdir=tmp)
-        try:
-            stacks = build_app(app, parse_config(data))
-        except ConfigRuleError:
-            return None
-        name = next(name for name in stacks if name != ORG_STACK_NAME)
+        app = new_app(outdir=tmp)
+        build_app(app, config)
         template = app.synth().get_stack_by_name(name).template
-    return len(template["Resources"])
+    return len(template["Resources"]), len(json.dumps(template))
+
+
+def fits(config: GuardrailsConfig) -> bool:
+    try:
+        check_rules(config)
+    except ConfigError:
+        return False
+    return True
 
 
 def main() -> int:
     base = yaml.safe_load((ROOT / "config" / "example.yaml").read_text())
-    print(f"{'features':>8}  resources")
-    sizes: dict[int, int | None] = {}
-    for n in (1, 10, 30, 50):
-        sizes[n] = resources(base, n)
-        print(f"{n:>8}  {sizes[n]}")
-    per_feature = ((sizes[50] or 0) - (sizes[10] or 0)) / 40
-    lo, hi = 50, 80  # bisect the largest n that synthesizes
+    print(f"{'features':>8}  {'planned':>8}  {'synthesized':>11}  {'plan bytes':>10}  {'template bytes':>14}")
+    for n in (1, 10, 30, 45):
+        config = config_with(base, n)
+        plan = account_stack_plan(config, config.accounts[0], account_stack_name(config.accounts[0].name))
+        count, size = synthesized(config)
+        print(f"{n:>8}  {plan.resource_count:>8}  {count:>11}  {plan.template_bytes:>10,}  {size:>14,}")
+    lo, hi = 1, 200  # the largest n that validates (the same rule synth applies)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if resources(base, mid) is None:
-            hi = mid
-        else:
-            lo = mid
+        lo, hi = (mid, hi) if fits(config_with(base, mid)) else (lo, mid)
+    count, size = synthesized(config_with(base, lo))
     print(
-        f"\nabout {per_feature:.1f} resources per feature; at most {lo} features fit one account stack "
-        f"({resources(base, lo)} resources, CloudFormation allows {CLOUDFORMATION_MAX_RESOURCES})"
+        f"\nat most {lo} features fit one account stack: {count} resources (limit {MAX_RESOURCES}), "
+        f"{size:,} template bytes (limit {MAX_TEMPLATE_BYTES:,})"
     )
     return 0
 

@@ -28,14 +28,15 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle, Wedge
 
 from config.loader import load_config
-from config.model import Account, GuardrailsConfig
+from core import contract as c
+from core.alarm_definitions import build_alarm_set
+from core.config_model import Account, GuardrailsConfig
 from dashboards import (
     Dashboard,
     build_account_dashboards,
     build_application_dashboards,
     build_organization_dashboards,
 )
-from dashboards import contract as c
 from dashboards.common import DEFAULT_LOG_GROUP, alarm_name_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -576,13 +577,12 @@ def render(
 def example_dashboards(
     config: GuardrailsConfig,
 ) -> list[tuple[Dashboard, SampleTraffic | OrganizationSample, str]]:
-    """Every dashboard the stacks deploy for `config`, with alarm names from stacks.alarm_definitions."""
-    from stacks.dashboards import defined_alarms
-
+    """Every dashboard the stacks deploy for `config`, with alarm names from core.alarm_definitions."""
     result: list[tuple[Dashboard, SampleTraffic | OrganizationSample, str]] = []
     for account in config.accounts:
         traffic = SampleTraffic(account)
-        alarms, by_feature = defined_alarms(config, account)
+        alarm_set = build_alarm_set(config, account)
+        alarms, by_feature = alarm_set.names(), alarm_set.names_by_feature()
         log_group = account.invocation_logging.log_group_name or DEFAULT_LOG_GROUP
         prefix = f"GenAiGuardrails-{account.name}-"
         for dashboard in build_account_dashboards(account, alarms=alarms, log_group_name=log_group):

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from config.model import GuardrailsConfig
+from core.config_model import GuardrailsConfig
 
 
 def schema_text() -> str:

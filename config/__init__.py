@@ -1,15 +1,15 @@
 """The guardrails configuration: one YAML file, validated by pydantic models."""
 
-from config.loader import EXAMPLE_CONFIG, ConfigError, ConfigRuleError, load_config, parse_config
-from config.model import Account, Feature, GuardrailsConfig
+from config.loader import EXAMPLE_CONFIG, ConfigError, check_rules, load_config, parse_config
+from core.config_model import Account, Feature, GuardrailsConfig
 
 __all__ = [
     "EXAMPLE_CONFIG",
     "Account",
     "ConfigError",
-    "ConfigRuleError",
     "Feature",
     "GuardrailsConfig",
+    "check_rules",
     "load_config",
     "parse_config",
 ]

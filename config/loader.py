@@ -9,15 +9,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from config.model import GuardrailsConfig
+from core.config_model import GuardrailsConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "example.yaml"
-
-
-class ConfigRuleError(ValueError):
-    """A config that parses but breaks a rule found while building resources (e.g. an AWS size limit).
-    The message starts with the field path; the app prefixes the file name."""
 
 
 class ConfigError(Exception):
@@ -98,8 +93,22 @@ def parse_config(data: Any, source: Path | str = "<config>") -> GuardrailsConfig
         raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
 
 
+def check_rules(config: GuardrailsConfig, source: Path | str = "<config>") -> GuardrailsConfig:
+    """Every rule beyond the schema (AWS limits and policies, CloudFormation's template quotas), without
+    CDK; raises ConfigError listing every problem."""
+    from config.stack_limits import stack_limit_problems
+    from core.rules import rule_problems
+
+    problems = rule_problems(config)
+    if not problems:
+        problems = list(stack_limit_problems(config))
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
 def load_config(path: Path | str = EXAMPLE_CONFIG) -> GuardrailsConfig:
-    """Load and validate a YAML config file; raises ConfigError with every problem found."""
+    """Load and validate a YAML config file, schema and rules; raises ConfigError with every problem."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -111,4 +120,4 @@ def load_config(path: Path | str = EXAMPLE_CONFIG) -> GuardrailsConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ConfigError(path, [f"{where}not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
-    return parse_config(data, path)
+    return check_rules(parse_config(data, path), path)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from config.model import Account, Feature
-from dashboards import contract as c
+from core import contract as c
+from core.config_model import Account, Feature
+from core.naming import PRODUCT, dashboard_name
 from dashboards.common import (
     FEATURES_PER_GRAPH,
     alarm_arn,
@@ -33,7 +34,6 @@ from dashboards.widgets import (
 )
 from lambdas.pricing.catalog import PriceCatalog
 from lambdas.pricing.catalog_source import catalog_label
-from stacks.naming import PRODUCT, dashboard_name
 
 PERIOD = 300
 # Top callers and features by tokens (Bedrock ModelInvocationLog fields); errors carry no output count.

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from config.model import Account, Feature
-from dashboards import contract as c
+from core import contract as c
+from core.config_model import Account, Feature
+from core.naming import alarm_name, dashboard_name
 from dashboards.account import PERIOD, application_dashboard_name
 from dashboards.common import alarm_arn, alarms_by_feature, alarms_url, dashboard_url, money
 from dashboards.layout import Row
 from dashboards.limits import DEFAULT, DashboardLimits
 from dashboards.pack import Dashboard, pack
 from dashboards.widgets import alarm_status, expression, graph, metric, pie, text
-from stacks.naming import alarm_name, dashboard_name
 
 
 def _feature_row(account: Account, feature: Feature, alarms: Sequence[str], per_widget: int) -> list[Row]:
@@ -82,7 +82,7 @@ def build_application_dashboards(
     feature_alarms: Mapping[str, Sequence[str]] | None = None,
     limits: DashboardLimits = DEFAULT,
 ) -> list[Dashboard]:
-    """`feature_alarms` (feature name -> alarm names, e.g. from stacks.alarm_definitions) wins; without
+    """`feature_alarms` (feature name -> alarm names, e.g. from core.alarm_definitions) wins; without
     it the feature of each alarm in `alarms` is read from its name."""
     features = [f for f in account.features if f.application == application]
     grouped = dict(alarms_by_feature(account, alarms))

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from config.model import Account, Feature
-from stacks.naming import alarm_name
+from core.config_model import Account, Feature
+from core.naming import alarm_name
 
 FEATURES_PER_GRAPH = 20  # more series than this in one graph is no longer readable
 DEFAULT_LOG_GROUP = "/aws/bedrock/model-invocations"  # overridden by the metering construct's real name

@@ -4,8 +4,8 @@ observability: `accountId` on each metric)."""
 
 from __future__ import annotations
 
-from config.model import Account, GuardrailsConfig
-from dashboards import contract as c
+from core import contract as c
+from core.config_model import Account, GuardrailsConfig
 from dashboards.common import chunks, dashboard_url, money
 from dashboards.layout import Row
 from dashboards.limits import DEFAULT, DashboardLimits

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dashboards.contract import NAMESPACE
+from core.contract import NAMESPACE
 
 Widget = dict[str, Any]
 MetricRow = list[Any]

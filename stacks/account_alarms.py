@@ -8,8 +8,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from config.model import Account, GuardrailsConfig
-from stacks.alarm_definitions import AccountAlarmSet, AlarmDefinition, build_alarm_set
+from core.alarm_definitions import build_alarm_set
+from core.alarm_model import AccountAlarmSet, AlarmDefinition
+from core.config_model import Account, GuardrailsConfig
 from stacks.feature_alarms import (
     FeatureCompositeAlarms,
     FeatureCostAlarms,

@@ -8,12 +8,13 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from config.loader import ConfigRuleError
-from config.model import Account, GuardrailsConfig
-from config.runtime import build_runtime_config
+from core.config_model import Account, GuardrailsConfig
+from core.contract import NAMESPACE
+from core.naming import account_stack_name, alarm_name_prefix
+from core.runtime_config import build_runtime_config
 from stacks.account_alarms import GuardrailAlarms
 from stacks.anomaly_detection import BedrockAnomalyDetection
-from stacks.budgets import GuardrailBudgets, check_billing_guardrails
+from stacks.budgets import GuardrailBudgets
 from stacks.dashboards import GuardrailDashboards
 from stacks.data_key import GuardrailDataKey
 from stacks.evaluator import BudgetEvaluator
@@ -21,12 +22,8 @@ from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
-from stacks.naming import METRIC_NAMESPACE, account_stack_name, alarm_name_prefix
 from stacks.notifications import GuardrailNotifications
 from stacks.price_refresh import PriceCatalogRefresh
-
-# CloudFormation's quota of resources per stack (CDK enforces it at synth too).
-CLOUDFORMATION_MAX_RESOURCES = 500
 
 
 class AccountGuardrailsStack(cdk.Stack):
@@ -43,7 +40,7 @@ class AccountGuardrailsStack(cdk.Stack):
         self.account_config = account
         self.data_key = GuardrailDataKey(self, "DataKey")
         # One code asset for every guardrail Lambda of the account: the lambdas package + runtime config.
-        self.runtime_config = build_runtime_config(config, account, namespace=METRIC_NAMESPACE)
+        self.runtime_config = build_runtime_config(config, account)
         self.lambda_code = lambda_code(self.runtime_config)
         self.notifications = GuardrailNotifications(
             self,
@@ -57,7 +54,6 @@ class AccountGuardrailsStack(cdk.Stack):
         # Billing-true guardrails (README "Budgets and tags"): application inference profiles, AWS Budgets,
         # optional kill switches, Cost Anomaly Detection. `self.inference_profiles.profile_features_json()`
         # is the metering Lambda's GUARDRAILS_PROFILE_FEATURES value.
-        check_billing_guardrails(config)
         account_index = config.accounts.index(account)
         topic_arn = self.notifications.topic.topic_arn
         self.inference_profiles = FeatureInferenceProfiles(self, "InferenceProfiles", account=account)
@@ -68,7 +64,6 @@ class AccountGuardrailsStack(cdk.Stack):
             self,
             "Budgets",
             account=account,
-            account_index=account_index,
             topic_arn=topic_arn,
             emails=config.notifications.emails,
         )
@@ -104,7 +99,7 @@ class AccountGuardrailsStack(cdk.Stack):
             profile_features_json=(
                 self.inference_profiles.profile_features_json() if self.inference_profiles.profiles else None
             ),
-            metrics_namespace=METRIC_NAMESPACE,
+            metrics_namespace=NAMESPACE,
         )
         cdk.CfnOutput(self, "InvocationLogGroupName", value=self.metering.log_group_name)
         cdk.CfnOutput(self, "MeteringFunctionName", value=self.metering.function.function_name)
@@ -120,7 +115,7 @@ class AccountGuardrailsStack(cdk.Stack):
                 topic=self.notifications.topic,
                 topic_key=self.notifications.key,
                 schedule_days=account.price_refresh.schedule_days,
-                metrics_namespace=METRIC_NAMESPACE,
+                metrics_namespace=NAMESPACE,
             )
             self.price_refresh.add_reader(self.metering.function)
             cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
@@ -143,25 +138,16 @@ class AccountGuardrailsStack(cdk.Stack):
             topic_key=self.notifications.key,
             data_key=self.data_key.key,
             schedule_minutes=account.evaluator.schedule_minutes,
-            metrics_namespace=METRIC_NAMESPACE,
+            metrics_namespace=NAMESPACE,
             alarm_name_prefix=alarm_name_prefix(account.name),
         )
         cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 
         # Last, so the alarm-status widgets see every alarm defined above.
         self.dashboards = GuardrailDashboards.for_account(
-            self, "Dashboards", config=config, account=account, log_group_name=self.metering.log_group_name
-        )
-        check_resource_limit(self, account_index, len(account.features))
-
-
-def check_resource_limit(stack: cdk.Stack, account_index: int, feature_count: int) -> None:
-    """Fail with the config field to change, not CDK's TooManyResourcesInStack traceback at synth. About 8
-    resources per feature (mostly alarms): at most 57 features per account (bench/stack_size.py)."""
-    count = sum(1 for child in stack.node.find_all() if isinstance(child, cdk.CfnResource))
-    if count > CLOUDFORMATION_MAX_RESOURCES:
-        raise ConfigRuleError(
-            f"accounts[{account_index}].features: {feature_count} features need {count} CloudFormation "
-            f"resources in stack {stack.stack_name}; CloudFormation allows {CLOUDFORMATION_MAX_RESOURCES} "
-            "per stack: split the features across accounts or regions, or drop premium_models alarms"
+            self,
+            "Dashboards",
+            account=account,
+            alarm_set=self.alarms.definitions,
+            log_group_name=self.metering.log_group_name,
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import aws_cdk as cdk
 
-from config.model import GuardrailsConfig
-from stacks.account_stack import AccountGuardrailsStack
-from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
-from stacks.nag import ACKNOWLEDGED, acknowledge, enable_nag
-from stacks.naming import (
+from core.config_model import GuardrailsConfig
+from core.naming import (
     ORG_STACK_NAME,
     SELF_APPLICATION,
     TAG_APPLICATION,
@@ -16,12 +17,37 @@ from stacks.naming import (
     TAG_WORKLOAD,
     account_stack_name,
 )
+from stacks.account_stack import AccountGuardrailsStack
+from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
+from stacks.nag import ACKNOWLEDGED, acknowledge, enable_nag
 from stacks.org_stack import OrgGuardrailsStack
 
 # `-c synthesizer=cli`: CliCredentialsStackSynthesizer, for a local emulator only (tests/e2e): the CLI's own
 # credentials deploy, without the bootstrap roles. A real account keeps the DefaultStackSynthesizer.
 SYNTHESIZER_CONTEXT_KEY = "synthesizer"
 SYNTHESIZERS = ("default", "cli")
+
+
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+# What the CDK CLI adds to every synth (metadata and version reporting), so the app alone writes the same.
+CLI_CONTEXT: dict[str, Any] = {
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+    "aws:cdk:version-reporting": True,
+    "aws:cdk:bundling-stacks": ["**"],
+}
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context (feature flags, the default config), as the CDK CLI passes it to the app."""
+    context = json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {})
+    return dict(context)
+
+
+def new_app(outdir: str | None = None, context: dict[str, Any] | None = None) -> cdk.App:
+    """An App with cdk.json's context, so `python app.py`, tests and `cdk synth` build the same templates.
+    Under the CLI the context arrives in CDK_CONTEXT_JSON as well; explicit context (``-c``) wins."""
+    return cdk.App(outdir=outdir, context={**CLI_CONTEXT, **cdk_json_context(), **(context or {})})
 
 
 def stack_synthesizer(app: cdk.App) -> cdk.IStackSynthesizer | None:

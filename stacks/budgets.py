@@ -14,22 +14,9 @@ from typing import Any
 from aws_cdk import aws_budgets as budgets
 from constructs import Construct
 
-from config.loader import ConfigRuleError
-from config.model import (
-    MAX_BUDGET_NOTIFICATIONS,
-    MAX_EMAIL_SUBSCRIBERS,
-    Account,
-    BudgetAlert,
-    Feature,
-    GuardrailsConfig,
-)
-from stacks.inference_profiles import check_profiles
-from stacks.naming import TAG_WORKLOAD, account_stack_name
-from stacks.org_policies import build_deny_untagged_profiles_scp, required_tag_keys
-from stacks.tag_policy import build_tag_policy
+from core.config_model import Account, BudgetAlert, Feature
+from core.naming import TAG_WORKLOAD, account_stack_name
 
-# AWS Budgets: one SNS subscriber per notification (besides the emails).
-MAX_SNS_SUBSCRIBERS = 1
 BUDGET_NAME_MAX_CHARS = 100
 
 # The service name Cost Explorer uses for first-party Bedrock usage (on-demand tokens, provisioned
@@ -90,33 +77,9 @@ def workload_tag_filter(feature_name: str) -> dict[str, list[str]]:
     return {"TagKeyValue": [f"user:{TAG_WORKLOAD}${feature_name}"]}
 
 
-def check_budget_notifications(
-    alerts: Sequence[BudgetAlert], emails: Sequence[str], field: str, *, sns_topics: int = 1
-) -> None:
-    """AWS Budgets limits, checked at synth time: at most 10 notifications per budget, each with at most
-    1 SNS and 10 email subscribers. `field` is the config path named in the error."""
-    if len(alerts) > MAX_BUDGET_NOTIFICATIONS:
-        raise ConfigRuleError(
-            f"{field}: {len(alerts)} budget alerts; AWS Budgets allows at most {MAX_BUDGET_NOTIFICATIONS} "
-            "notifications per budget"
-        )
-    if len({(a.percent, a.type) for a in alerts}) != len(alerts):
-        raise ConfigRuleError(f"{field}: budget alerts must not repeat the same percent and type")
-    if sns_topics > MAX_SNS_SUBSCRIBERS:
-        raise ConfigRuleError(
-            f"{field}: {sns_topics} SNS topics; AWS Budgets allows {MAX_SNS_SUBSCRIBERS} per notification"
-        )
-    if len(emails) > MAX_EMAIL_SUBSCRIBERS:
-        raise ConfigRuleError(
-            f"notifications.emails: {len(emails)} emails; AWS Budgets allows at most "
-            f"{MAX_EMAIL_SUBSCRIBERS} email subscribers per notification (used by {field})"
-        )
-
-
 def budget_notifications(
-    alerts: Sequence[BudgetAlert], topic_arn: str, emails: Sequence[str], field: str
+    alerts: Sequence[BudgetAlert], topic_arn: str, emails: Sequence[str]
 ) -> list[budgets.CfnBudget.NotificationWithSubscribersProperty]:
-    check_budget_notifications(alerts, emails, field)
     subscribers = [budgets.CfnBudget.SubscriberProperty(address=topic_arn, subscription_type="SNS")]
     subscribers += [
         budgets.CfnBudget.SubscriberProperty(address=e, subscription_type="EMAIL") for e in emails
@@ -159,13 +122,11 @@ class GuardrailBudgets(Construct):
         construct_id: str,
         *,
         account: Account,
-        account_index: int,
         topic_arn: str,
         emails: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        field = f"accounts[{account_index}].budget_alerts"
-        notifications = budget_notifications(account.budget_alerts, topic_arn, emails, field)
+        notifications = budget_notifications(account.budget_alerts, topic_arn, emails)
         self.account_budget_name = account_budget_name(account)
         self.account_budget = budgets.CfnBudget(
             self,
@@ -201,21 +162,3 @@ class GuardrailBudgets(Construct):
                 ),
                 notifications_with_subscribers=notifications,
             )
-
-
-def check_billing_guardrails(config: GuardrailsConfig) -> None:
-    """Every synth-time rule of the billing guardrails (tag policy, SCP, budgets' AWS limits, profiles,
-    kill switches), without synthesizing: `genai-guardrails validate` and the stacks call it. Raises
-    ConfigRuleError whose message starts with the field."""
-    from stacks.kill_switch import check_kill_switches  # kill_switch imports this module
-
-    org = config.organization
-    build_tag_policy(org)
-    if org.deny_untagged_inference_profiles:
-        build_deny_untagged_profiles_scp(required_tag_keys(org))
-    for a, account in enumerate(config.accounts):
-        check_budget_notifications(
-            account.budget_alerts, config.notifications.emails, f"accounts[{a}].budget_alerts"
-        )
-    check_profiles(config)
-    check_kill_switches(config)

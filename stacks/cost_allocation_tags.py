@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
@@ -40,6 +42,13 @@ class CostAllocationTagActivation(Construct):
         super().__init__(scope, construct_id)
         self.tag_keys = list(dict.fromkeys(tag_keys))
         self.resources: list[cr.AwsCustomResource] = []
+        # The provider function's own logs, with retention (one provider serves every call of the stack).
+        log_group = logs.LogGroup(
+            self,
+            "ProviderLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
         for chunk, start in enumerate(range(0, len(self.tag_keys), MAX_KEYS_PER_CALL)):
             keys = self.tag_keys[start : start + MAX_KEYS_PER_CALL]
             call = activation_call(keys, chunk)
@@ -50,6 +59,7 @@ class CostAllocationTagActivation(Construct):
                     on_create=call,
                     on_update=call,
                     install_latest_aws_sdk=False,
+                    log_group=log_group,
                     policy=cr.AwsCustomResourcePolicy.from_statements(
                         [
                             iam.PolicyStatement(

@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from core.runtime_config import STATE_TABLE_ENV, TOPIC_ARN_ENV
 from stacks.guardrail_function import GuardrailFunction
 from stacks.nag import EVALUATOR_FUNCTION, acknowledge, evaluator_alarm_findings
 
@@ -58,8 +59,8 @@ class BudgetEvaluator(Construct):
             description="GenAI cost guardrails: month-to-date, forecast and why-did-cost-change per feature",
             service_name="genai-guardrails-evaluator",
             environment={
-                "GUARDRAILS_TOPIC_ARN": topic.topic_arn,
-                "GUARDRAILS_STATE_TABLE": self.table.table_name,
+                TOPIC_ARN_ENV: topic.topic_arn,
+                STATE_TABLE_ENV: self.table.table_name,
             },
             memory_size=256,
             timeout=cdk.Duration.minutes(5),
@@ -120,4 +121,4 @@ class BudgetEvaluator(Construct):
         )
         acknowledge(self, EVALUATOR_FUNCTION)
         stack = cdk.Stack.of(self)
-        acknowledge(self, evaluator_alarm_findings(stack.region, stack.account, alarm_name_prefix))
+        acknowledge(self, evaluator_alarm_findings(stack, alarm_name_prefix))

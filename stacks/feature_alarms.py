@@ -1,4 +1,4 @@
-"""Per-feature alarm families as CDK constructs: each turns its definitions from stacks/alarm_definitions.py
+"""Per-feature alarm families as CDK constructs: each turns its definitions from core/alarm_definitions.py
 into `AWS::CloudWatch::Alarm` resources field by field (L1, so the template is exactly the definition)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from stacks.alarm_definitions import (
+from core.alarm_model import (
     AlarmDefinition,
     CompositeAlarmDefinition,
     ExpressionQuery,

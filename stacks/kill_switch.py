@@ -15,8 +15,7 @@ from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from config.loader import ConfigRuleError
-from config.model import MAX_EMAIL_SUBSCRIBERS, Account, GuardrailsConfig, KillSwitch
+from core.config_model import Account, KillSwitch
 from stacks.budgets import GuardrailBudgets
 from stacks.inference_profiles import FeatureInferenceProfiles
 
@@ -24,32 +23,6 @@ from stacks.inference_profiles import FeatureInferenceProfiles
 # bidirectional variant). The Converse and ConverseStream APIs are authorized by these same two actions;
 # IAM has no `bedrock:Converse*` action (cfn-lint W3037 rejects it), so denying InvokeModel* stops them too.
 DENIED_ACTIONS = ("bedrock:InvokeModel*",)
-
-
-def check_kill_switches(config: GuardrailsConfig) -> None:
-    """Synth-time rules the config model cannot see on its own: a feature's kill switch acts on the
-    feature's budget, which exists only for features with an application inference profile."""
-    for a, account in enumerate(config.accounts):
-        for f, feature in enumerate(account.features):
-            switch = feature.kill_switch
-            if switch is None or not switch.enabled:
-                continue
-            if feature.inference_profile is None:
-                raise ConfigRuleError(
-                    f"accounts[{a}].features[{f}].kill_switch: needs inference_profile (copy_from) on the "
-                    "feature: the kill switch acts on the feature's budget and denies calls to its profile"
-                )
-        for field, switch_or_none in [
-            (f"accounts[{a}].kill_switch", account.kill_switch),
-            *[
-                (f"accounts[{a}].features[{f}].kill_switch", x.kill_switch)
-                for f, x in enumerate(account.features)
-            ],
-        ]:
-            if switch_or_none is not None and switch_or_none.enabled and not switch_or_none.role_names:
-                raise ConfigRuleError(
-                    f"{field}.role_names: an enabled kill switch needs at least one IAM role"
-                )
 
 
 class BudgetKillSwitch(Construct):
@@ -72,13 +45,6 @@ class BudgetKillSwitch(Construct):
         emails: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
-        if not switch.role_names:
-            raise ConfigRuleError(f"{field}.role_names: an enabled kill switch needs at least one IAM role")
-        if len(emails) > MAX_EMAIL_SUBSCRIBERS:
-            raise ConfigRuleError(
-                f"notifications.emails: AWS Budgets actions allow 1 SNS and {MAX_EMAIL_SUBSCRIBERS} email "
-                f"subscribers (used by {field})"
-            )
         stack = cdk.Stack.of(self)
         self.deny_policy = iam.ManagedPolicy(
             self,
@@ -178,8 +144,6 @@ class GuardrailKillSwitches(Construct):
             if switch is None or not switch.enabled:
                 continue
             field = f"accounts[{account_index}].features[{f}].kill_switch"
-            if feature.name not in profiles.profiles:
-                raise ConfigRuleError(f"{field}: needs inference_profile (copy_from) on the feature")
             self.switches[feature.name] = BudgetKillSwitch(
                 self,
                 f"Feature-{feature.name}",

@@ -20,8 +20,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from config.model import LOG_RETENTION_DAYS, InvocationLogging
-from config.runtime import PROFILE_FEATURES_ENV
+from core.config_model import LOG_RETENTION_DAYS, InvocationLogging
+from core.runtime_config import PROFILE_FEATURES_ENV
 from stacks.guardrail_function import GuardrailFunction
 from stacks.nag import (
     INVOCATION_LOG_DELIVERY_ROLE,
@@ -126,6 +126,14 @@ class InvocationLoggingSetup(Construct):
                 ]
             ),
             install_latest_aws_sdk=False,
+            # The provider function's own logs: encrypted, with retention, like every log group here.
+            log_group=logs.LogGroup(
+                self,
+                "ProviderLogs",
+                retention=logs.RetentionDays.ONE_MONTH,
+                encryption_key=key,
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            ),
         )
         acknowledge(self.logging_configuration, INVOCATION_LOGGING_CUSTOM_RESOURCE)
 
@@ -191,9 +199,7 @@ class BedrockInvocationMetering(Construct):
                 ],
             )
         )
-        acknowledge(
-            self.function, {**KMS_GRANT_WILDCARDS, **metering_function_findings(stack.region, stack.account)}
-        )
+        acknowledge(self.function, {**KMS_GRANT_WILDCARDS, **metering_function_findings(stack)})
         # Logs delivers to Lambda asynchronously: after two retries a batch lands in the queue, not the void.
         self.function.configure_async_invoke(
             on_failure=lambda_destinations.SqsDestination(self.dead_letter_queue),

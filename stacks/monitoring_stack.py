@@ -8,10 +8,10 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from config.model import GuardrailsConfig
+from core.config_model import GuardrailsConfig
+from core.naming import PRODUCT
 from dashboards import build_organization_dashboards
 from stacks.dashboards import GuardrailDashboards
-from stacks.naming import PRODUCT
 
 MONITORING_STACK_NAME = f"{PRODUCT}-Monitoring"
 

@@ -55,15 +55,20 @@ ALARM_STATES_REASON = (
 )
 
 
-def evaluator_alarm_findings(region: str, account: str, prefix: str) -> dict[str, str]:
-    """The finding id names the resolved region and account of an environment-bound stack."""
-    resource = f"arn:<AWS::Partition>:cloudwatch:{region}:{account}:alarm:{prefix}*"
+def _arn_prefix(stack: cdk.Stack) -> str:
+    """How cdk-nag prints an environment-bound stack's ARN prefix: the partition is a literal when the
+    region's partition is known at synth time, else the pseudo parameter."""
+    partition = "<AWS::Partition>" if cdk.Token.is_unresolved(stack.partition) else stack.partition
+    return f"arn:{partition}"
+
+
+def evaluator_alarm_findings(stack: cdk.Stack, prefix: str) -> dict[str, str]:
+    resource = f"{_arn_prefix(stack)}:cloudwatch:{stack.region}:{stack.account}:alarm:{prefix}*"
     return {f"{IAM5}[Resource::{resource}]": ALARM_STATES_REASON}
 
 
-def metering_function_findings(region: str, account: str) -> dict[str, str]:
-    """The finding id names the resolved region and account of an environment-bound stack."""
-    resource = f"arn:<AWS::Partition>:bedrock:{region}:{account}:application-inference-profile/*"
+def metering_function_findings(stack: cdk.Stack) -> dict[str, str]:
+    resource = f"{_arn_prefix(stack)}:bedrock:{stack.region}:{stack.account}:application-inference-profile/*"
     return {f"{IAM5}[Resource::{resource}]": PROFILE_LOOKUP_REASON}
 
 

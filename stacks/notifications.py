@@ -13,7 +13,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from config.model import SlackChannel
+from core.config_model import SlackChannel
 
 # Services that publish to the topic on our behalf: they need the topic's KMS key and sns:Publish.
 PUBLISHING_SERVICES = ("budgets.amazonaws.com", "costalerts.amazonaws.com", "cloudwatch.amazonaws.com")

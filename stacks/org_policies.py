@@ -10,48 +10,11 @@ organization.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Sequence
-from typing import Any
-
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
-from config.loader import ConfigRuleError
-from config.model import Organization
-from stacks.naming import STANDARD_TAG_KEYS
-
-# AWS Organizations limit for a service control policy document.
-SCP_MAX_CHARS = 5_120
-
-
-def required_tag_keys(organization: Organization) -> list[str]:
-    """The standard keys plus config's extra keys marked required."""
-    extra = [spec.key for spec in organization.tag_policy.extra_keys if spec.required]
-    return list(dict.fromkeys([*STANDARD_TAG_KEYS, *extra]))
-
-
-def build_deny_untagged_profiles_scp(tag_keys: Sequence[str]) -> dict[str, Any]:
-    """One Deny statement per key: a create request missing any one of them is denied."""
-    statements = [
-        {
-            "Sid": "DenyProfileWithout" + re.sub(r"[^A-Za-z0-9]", "", key),
-            "Effect": "Deny",
-            "Action": "bedrock:CreateInferenceProfile",
-            "Resource": "*",
-            "Condition": {"Null": {f"aws:RequestTag/{key}": "true"}},
-        }
-        for key in tag_keys
-    ]
-    document = {"Version": "2012-10-17", "Statement": statements}
-    size = len(json.dumps(document, separators=(",", ":")))
-    if size > SCP_MAX_CHARS:
-        raise ConfigRuleError(
-            f"organization.deny_untagged_inference_profiles: the SCP is {size} characters; AWS Organizations "
-            f"allows at most {SCP_MAX_CHARS}: mark fewer organization.tag_policy.extra_keys as required"
-        )
-    return document
+from core.config_model import Organization
+from core.org_policies import build_deny_untagged_profiles_scp, required_tag_keys
 
 
 class DenyUntaggedInferenceProfiles(Construct):

@@ -8,7 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from config.model import GuardrailsConfig
+from core.config_model import GuardrailsConfig
 from stacks.cost_allocation_tags import CostAllocationTagActivation
 from stacks.org_policies import DenyUntaggedInferenceProfiles
 from stacks.tag_policy import GuardrailTagPolicy

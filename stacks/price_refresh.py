@@ -20,13 +20,17 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from lambdas.pricing.catalog_source import DEFAULT_PRICE_KEY, PRICE_BUCKET_ENV, PRICE_KEY_ENV
+from core.runtime_config import (
+    DEFAULT_PRICE_KEY,
+    PRICE_BUCKET_ENV,
+    PRICE_KEY_ENV,
+    PRICE_SCHEDULE_DAYS_ENV,
+    TOPIC_ARN_ENV,
+)
 from stacks.guardrail_function import GuardrailFunction
 from stacks.nag import PRICE_CATALOG_BUCKET, PRICE_REFRESH_FUNCTION, acknowledge
 
 PRICE_REFRESH_HANDLER = "lambdas.price_refresh.handler.lambda_handler"
-TOPIC_ENV = "GUARDRAILS_TOPIC_ARN"
-SCHEDULE_DAYS_ENV = "GUARDRAILS_PRICE_SCHEDULE_DAYS"
 
 
 class PriceCatalogRefresh(Construct):
@@ -71,8 +75,8 @@ class PriceCatalogRefresh(Construct):
             service_name="genai-price-refresh",
             environment={
                 **self.environment(),
-                TOPIC_ENV: topic.topic_arn,
-                SCHEDULE_DAYS_ENV: str(schedule_days),
+                TOPIC_ARN_ENV: topic.topic_arn,
+                PRICE_SCHEDULE_DAYS_ENV: str(schedule_days),
             },
             memory_size=512,
             timeout=cdk.Duration.minutes(5),

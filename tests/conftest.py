@@ -45,16 +45,14 @@ class SynthesizedApp:
 
 
 def synthesize(config_path_or_data: Path | dict[str, Any], outdir: Path) -> SynthesizedApp:
-    import aws_cdk as cdk
-
-    from config.loader import load_config, parse_config
-    from stacks.app_builder import build_app
+    from config.loader import check_rules, load_config, parse_config
+    from stacks.app_builder import build_app, new_app
 
     if isinstance(config_path_or_data, Path):
         config = load_config(config_path_or_data)
     else:
-        config = parse_config(config_path_or_data)
-    app = cdk.App(outdir=str(outdir))
+        config = check_rules(parse_config(config_path_or_data))
+    app = new_app(outdir=str(outdir))
     stacks = build_app(app, config)
     app.synth()
     return SynthesizedApp(outdir, list(stacks))
@@ -73,3 +71,12 @@ def synth_factory(
         return synthesize(data, tmp_path_factory.mktemp("cdk"))
 
     yield factory
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        default=False,
+        help="rewrite tests/snapshots from the synthesized example stacks (make snapshots)",
+    )

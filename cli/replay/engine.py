@@ -25,17 +25,20 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cli.replay.model import BREACHING, IGNORE, NOT_BREACHING, AlarmDef, CompositeDef, MetricQuery
+from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition, ExpressionQuery, MetricStatQuery
 
 OK = "OK"
 ALARM = "ALARM"
 INSUFFICIENT = "INSUFFICIENT_DATA"
+NOT_BREACHING = "notBreaching"
+BREACHING = "breaching"
+IGNORE = "ignore"
 MINUTE_MS = 60_000
 
 Series = list[float | None]
 # (sums, sample counts) per minute of the timeline, for one metric query (metric name + dimensions).
 RawSeries = tuple[Sequence[float], Sequence[int]]
-SeriesSource = Callable[[MetricQuery], RawSeries]
+SeriesSource = Callable[[MetricStatQuery], RawSeries]
 
 # Anomaly band approximation parameters (documented in docs/replay.md).
 BAND_HISTORY_DAYS = 14
@@ -321,8 +324,8 @@ class AlarmSeries:
     period_minutes: int
 
 
-def alarm_series(alarm: AlarmDef, source: SeriesSource, n: int, start_ms: int) -> AlarmSeries:
-    queries = {q.id: q for q in alarm.metrics}
+def alarm_series(alarm: AlarmDefinition, source: SeriesSource, n: int, start_ms: int) -> AlarmSeries:
+    queries = {q.id: q for q in alarm.queries}
     period_minutes = max(1, alarm.period // 60)
     memo: dict[str, Series] = {}
     evaluator: MathEvaluator
@@ -333,11 +336,10 @@ def alarm_series(alarm: AlarmDef, source: SeriesSource, n: int, start_ms: int) -
         q = queries.get(qid)
         if q is None:
             raise ExpressionError(f"{alarm.name}: expression refers to unknown id {qid!r}")
-        if q.metric_name is not None:
+        if isinstance(q, MetricStatQuery):
             sums, counts = source(q)
             memo[qid] = window_values(sums, counts, max(1, q.period // 60), q.stat)
         else:
-            assert q.expression is not None
             memo[qid] = evaluator.evaluate(q.expression)
         return memo[qid]
 
@@ -346,14 +348,12 @@ def alarm_series(alarm: AlarmDef, source: SeriesSource, n: int, start_ms: int) -
     band_id = alarm.threshold_metric_id
     if band_id is not None:
         band = queries[band_id]
-        match = _BAND_RE.match(band.expression or "")
+        match = _BAND_RE.match(band.expression) if isinstance(band, ExpressionQuery) else None
         if match is None:
-            raise ExpressionError(
-                f"{alarm.name}: threshold metric {band.expression!r} is not an anomaly band"
-            )
+            raise ExpressionError(f"{alarm.name}: threshold metric {band.id!r} is not an anomaly band")
         width = float(match.group(2) or 2)
         lower, upper = anomaly_band(resolve(match.group(1)), width, start_ms, period_minutes)
-    watched = [q for q in alarm.metrics if q.return_data and q.id != band_id]
+    watched = [q for q in alarm.queries if q.return_data and q.id != band_id]
     if len(watched) != 1:
         raise ExpressionError(f"{alarm.name}: {len(watched)} queries return data, expected one (+ band)")
     return AlarmSeries(resolve(watched[0].id), lower, upper, period_minutes)
@@ -379,7 +379,7 @@ def _breaches(
     raise ExpressionError(f"comparison {comparison} is not supported")
 
 
-def evaluate_alarm(alarm: AlarmDef, series: AlarmSeries) -> tuple[list[str], list[Transition]]:
+def evaluate_alarm(alarm: AlarmDefinition, series: AlarmSeries) -> tuple[list[str], list[Transition]]:
     """State at the end of every minute, and the state changes (the first evaluation is not a change)."""
     n = len(series.value)
     p = series.period_minutes
@@ -492,7 +492,7 @@ def compile_rule(rule: str) -> Callable[[Mapping[str, str]], bool]:
 
 
 def evaluate_composites(
-    composites: Sequence[CompositeDef], states: Mapping[str, list[str]], n: int
+    composites: Sequence[CompositeAlarmDefinition], states: Mapping[str, list[str]], n: int
 ) -> list[Transition]:
     transitions: list[Transition] = []
     for composite in composites:

@@ -2,7 +2,7 @@
 
 Replay does not re-implement parsing, attribution, aggregation or pricing: it builds the same
 ``lambdas.metering.aggregate.Meter`` the Lambda builds (from the runtime config the stack would bundle for
-the account, ``config.runtime.build_runtime_config``) and feeds it the messages in chunks, exactly as a
+the account, ``core.runtime_config.build_runtime_config``) and feeds it the messages in chunks, exactly as a
 subscription feeds it batches. Each resulting ``MetricDoc`` is what the Lambda writes as one EMF document;
 the store keeps, per (application, feature, model, minute), the sums CloudWatch would hold, with
 ``CostUSD`` taken as the EMF value (``lambdas.metering.emf.cost_value``) and the exact ``Decimal`` kept
@@ -21,28 +21,29 @@ from decimal import Decimal
 from typing import Any
 
 from cli.replay.engine import RawSeries
-from cli.replay.model import MetricQuery
+from core import contract as c
+from core.alarm_model import MetricStatQuery
+from core.runtime_config import build_runtime_config
 from lambdas.metering.aggregate import Meter, MetricDoc
-from lambdas.metering.emf import DIMENSION_SETS, cost_value
+from lambdas.metering.emf import cost_value
 from lambdas.metering.profiles import ProfileResolver
-from lambdas.metering.runtime import runtime_config_from_dict
 
 MINUTE_MS = 60_000
 CHUNK = 20_000
 # Per-minute slots: the EMF metrics of one document, summed.
 INV, INP, OUT, CR, CW, UNPRICED, FAILED, THROTTLED, COST, SAMPLES, COST_SAMPLES = range(11)
 METRIC_SLOTS: dict[str, tuple[int, int]] = {  # metric name -> (value slot, sample-count slot)
-    "Invocations": (INV, SAMPLES),
-    "InputTokens": (INP, SAMPLES),
-    "OutputTokens": (OUT, SAMPLES),
-    "CacheReadInputTokens": (CR, SAMPLES),
-    "CacheWriteInputTokens": (CW, SAMPLES),
-    "UnpricedInvocations": (UNPRICED, SAMPLES),
-    "FailedInvocations": (FAILED, SAMPLES),
-    "ThrottledInvocations": (THROTTLED, SAMPLES),
-    "CostUSD": (COST, COST_SAMPLES),
+    c.INVOCATIONS: (INV, SAMPLES),
+    c.INPUT_TOKENS: (INP, SAMPLES),
+    c.OUTPUT_TOKENS: (OUT, SAMPLES),
+    c.CACHE_READ_TOKENS: (CR, SAMPLES),
+    c.CACHE_WRITE_TOKENS: (CW, SAMPLES),
+    c.UNPRICED: (UNPRICED, SAMPLES),
+    c.FAILED: (FAILED, SAMPLES),
+    c.THROTTLED: (THROTTLED, SAMPLES),
+    c.COST: (COST, COST_SAMPLES),
 }
-_PUBLISHED = {frozenset(ds) for ds in DIMENSION_SETS}
+_PUBLISHED = {frozenset(ds) for ds in c.DIMENSION_SETS}
 
 
 def _no_aws(_region: str) -> Any:
@@ -68,9 +69,8 @@ class Totals:
 class MetricStore:
     """Everything the alarms, the explanations and the report need, memory bounded by minutes x series."""
 
-    def __init__(self, environment: str, namespace: str) -> None:
+    def __init__(self, environment: str) -> None:
         self.environment = environment
-        self.namespace = namespace
         self.minutes: dict[tuple[str, str, str], dict[int, list[float]]] = {}
         self.totals: dict[tuple[str, str, str], Totals] = {}
         self.malformed: dict[int, int] = {}
@@ -140,10 +140,10 @@ class MetricStore:
                 setattr(acc, name, getattr(acc, name) + getattr(t, name))
         return out
 
-    def series(self, query: MetricQuery, start_ms: int, n: int) -> RawSeries:
+    def series(self, query: MetricStatQuery, start_ms: int, n: int) -> RawSeries:
         """(per-minute sums, per-minute sample counts) of one metric query over the timeline."""
-        dims = tuple(sorted(query.dimensions.items()))
-        key = (query.metric_name or "", dims, start_ms, n)
+        dims = tuple(sorted(query.dimensions))
+        key = (query.metric_name, dims, start_ms, n)
         hit = self._series_cache.get(key)
         if hit is not None:
             return hit
@@ -151,8 +151,8 @@ class MetricStore:
         counts = [0] * n
         d = dict(dims)
         names = frozenset(d)
-        ok = query.namespace == self.namespace and d.get("Environment") == self.environment
-        if ok and query.metric_name == "MalformedRecords" and names == {"Environment"}:
+        ok = query.namespace == c.NAMESPACE and d.get(c.ENVIRONMENT) == self.environment
+        if ok and query.metric_name == c.MALFORMED and names == {c.ENVIRONMENT}:
             for minute, count in self.malformed.items():
                 i = (minute - start_ms) // MINUTE_MS
                 if 0 <= i < n:
@@ -162,9 +162,9 @@ class MetricStore:
             value_slot, count_slot = METRIC_SLOTS[query.metric_name]
             for (app, feature, model), per_minute in self.minutes.items():
                 if (
-                    d.get("Application", app) != app
-                    or d.get("Feature", feature) != feature
-                    or d.get("Model", model) != model
+                    d.get(c.APPLICATION, app) != app
+                    or d.get(c.FEATURE, feature) != feature
+                    or d.get(c.MODEL, model) != model
                 ):
                     continue
                 for minute, slot in per_minute.items():
@@ -199,17 +199,9 @@ class MetricStore:
         return out
 
 
-def runtime_for(config: Any, account: Any) -> Any:
-    from config.runtime import build_runtime_config
-
-    return runtime_config_from_dict(build_runtime_config(config, account), {})
-
-
 def build_meter(config: Any, account: Any, profile_features: Mapping[str, str] | None = None) -> Meter:
     """The Meter the account's metering Lambda builds (same runtime config, catalog, overrides)."""
-    from config.runtime import build_runtime_config
-
-    runtime = runtime_config_from_dict(build_runtime_config(config, account), dict(profile_features or {}))
+    runtime = build_runtime_config(config, account).with_profile_features(profile_features or {})
     return Meter.from_runtime(runtime, ProfileResolver(client_factory=_no_aws))
 
 
@@ -232,7 +224,7 @@ def meter_messages(
     on_records: Any = None,
 ) -> MetricStore:
     """Meter every message (in subscription-sized chunks) into a MetricStore, [since, until) by minute."""
-    store = MetricStore(meter.runtime.environment, meter.runtime.namespace)
+    store = MetricStore(meter.runtime.environment)
     for chunk in _chunks(messages):
         result = meter.meter(chunk)
         store.records += result.records

@@ -105,7 +105,7 @@ def write_report(result: ReplayResult, directory: Path, drifts: Mapping[str, Any
 td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}</style></head><body>
 <h1>Replay: {iso(result.start_ms)} UTC + {result.minutes:,} minutes</h1>
 <p>{result.store.records:,} records metered with the metering Lambda's code, {esc(result.prices)};
-alarms from {esc(result.alarms.source)}.</p>
+alarms from the definitions the account stack deploys.</p>
 <img alt="cost per feature over time" src="data:image/png;base64,{_chart(result)}">
 {drift_html}
 <h2>Alarms that would have fired</h2>

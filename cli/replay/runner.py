@@ -24,9 +24,10 @@ from cli.replay.metering import (
     build_meter,
     meter_messages,
 )
-from cli.replay.model import AlarmSet, alarm_set_for
 from cli.replay.progress import Progress
 from cli.replay.readers import input_size, iter_messages
+from core.alarm_definitions import build_alarm_set
+from core.alarm_model import AccountAlarmSet
 from lambdas.pricing.catalog_source import catalog_label
 
 
@@ -47,7 +48,7 @@ class Breach:
 @dataclass
 class ReplayResult:
     store: MetricStore
-    alarms: AlarmSet
+    alarms: AccountAlarmSet
     start_ms: int
     minutes: int
     breaches: list[Breach]
@@ -154,7 +155,7 @@ def _window_minutes(family: str, period_s: int, evaluation_periods: int) -> int:
 
 def evaluate(
     store: MetricStore,
-    alarm_set: AlarmSet,
+    alarm_set: AccountAlarmSet,
     start_ms: int,
     minutes: int,
     premium: Sequence[str] = (),
@@ -175,9 +176,9 @@ def evaluate(
             if t.state != ALARM:
                 continue
             minute_ms = start_ms + t.minute * MINUTE_MS
-            breach = Breach(alarm.name, alarm.family, alarm.feature, minute_ms, t.value, t.threshold)
+            breach = Breach(alarm.name, alarm.kind, alarm.feature, minute_ms, t.value, t.threshold)
             if explain_breaches and alarm.feature is not None:
-                window = _window_minutes(alarm.family, alarm.period, alarm.evaluation_periods)
+                window = _window_minutes(alarm.kind, alarm.period, alarm.evaluation_periods)
                 breach.explanation, breach.drivers = explain(
                     store, alarm.feature, minute_ms + MINUTE_MS, window, premium, region
                 )
@@ -205,7 +206,7 @@ def replay(
     start = since_ms if since_ms is not None else (store.first_ms or 0)
     end = until_ms if until_ms is not None else ((store.last_ms or start) + MINUTE_MS)
     minutes = max(1, (end - start) // MINUTE_MS)
-    alarm_set = alarm_set_for(config, account)
+    alarm_set = build_alarm_set(config, account)
     result = evaluate(
         store,
         alarm_set,
@@ -268,7 +269,7 @@ def print_cost_table(result: ReplayResult, out: TextIO) -> None:
 
 
 def print_timeline(result: ReplayResult, out: TextIO) -> None:
-    print(f"\nalarms that would have fired ({result.alarms.source}):", file=out)
+    print("\nalarms that would have fired (the alarm definitions the account stack deploys):", file=out)
     if not result.breaches:
         print("  none", file=out)
     for b in result.breaches:

@@ -27,7 +27,6 @@ import json
 import math
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -352,7 +351,3 @@ def drift_sidecar_path(out_path: Path) -> Path:
 def load_plan(path: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
-
-
-def iter_drifts(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from plan.get("drifts", [])

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
+from core import contract as c
 from lambdas.evaluator.decomposition import Usage
 
-# Usage field -> metering metric name (the contract of lambdas/metering).
-USAGE_METRICS: dict[str, str] = {
-    "invocations": "Invocations",
-    "failed": "FailedInvocations",
-    "throttled": "ThrottledInvocations",
-    "input_tokens": "InputTokens",
-    "output_tokens": "OutputTokens",
-    "cache_read_tokens": "CacheReadInputTokens",
-    "cache_write_tokens": "CacheWriteInputTokens",
-    "cost": "CostUSD",
-}
+# Usage field -> metering metric name.
+USAGE_METRICS: dict[str, str] = {f.name: c.METRIC_OF_ATTRIBUTE[f.name] for f in fields(Usage)}
 MAX_QUERIES_PER_CALL = 500
 
 Dims = Sequence[tuple[str, str]]
@@ -163,7 +156,3 @@ def put_budget_metrics(
         )
     for i in range(0, len(data), 500):
         cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 500])
-
-
-def shift(ts: datetime, days: int) -> datetime:
-    return ts - timedelta(days=days)

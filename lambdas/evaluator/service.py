@@ -4,14 +4,14 @@ one SNS message explaining the change. AWS clients are passed in, so tests drive
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from core.contract import NAMESPACE
+from core.runtime_config import DeployEnvironment, RuntimeConfig, load_runtime_config
 from lambdas.evaluator import alarms, budget, cloudwatch, explain
 from lambdas.evaluator.decomposition import Usage, Weights, decompose
 from lambdas.evaluator.state import NotificationState
@@ -25,12 +25,6 @@ ALARM_WINDOW_MIN = timedelta(minutes=15)
 ALARM_WINDOW_MAX = timedelta(hours=1)
 ALARM_LEAD = timedelta(minutes=5)  # the drift starts a few minutes before the alarm sees it
 ALARM_STATE_RETENTION = timedelta(days=2)
-RUNTIME_CONFIG_ENV = "GUARDRAILS_RUNTIME_CONFIG"
-
-
-def runtime_config_path() -> Path:
-    default = Path(__file__).resolve().parent.parent.parent / "runtime_config.json"
-    return Path(os.environ.get(RUNTIME_CONFIG_ENV, str(default)))
 
 
 @dataclass(frozen=True)
@@ -44,7 +38,6 @@ class FeatureBudget:
 class Settings:
     account: str
     environment: str
-    namespace: str
     features: tuple[FeatureBudget, ...]
     thresholds: tuple[budget.Threshold, ...]
     premium_models: tuple[str, ...]
@@ -53,39 +46,35 @@ class Settings:
     table_name: str
     region: str = "us-east-1"
     alarm_name_prefix: str = ""  # empty: no alarm follow-ups
+    namespace: str = NAMESPACE
 
     @classmethod
     def from_runtime_config(
-        cls, data: Mapping[str, Any], *, topic_arn: str, table_name: str, region: str
+        cls, runtime: RuntimeConfig, *, topic_arn: str, table_name: str, region: str
     ) -> Settings:
-        evaluator = data.get("evaluator", {})
         return cls(
-            account=data["account"],
-            environment=data["environment"],
-            namespace=data.get("namespace", "GenAI/Cost"),
+            account=runtime.account,
+            environment=runtime.environment,
             features=tuple(
-                FeatureBudget(f["name"], f["application"], float(f["monthly_budget_usd"]))
-                for f in data["features"]
+                FeatureBudget(f.name, f.application, float(f.monthly_budget_usd)) for f in runtime.features
             ),
-            thresholds=tuple(
-                budget.Threshold(float(a["percent"]), a["type"]) for a in evaluator.get("notify_at", [])
-            ),
-            premium_models=tuple(data.get("pricing", {}).get("premium_models", [])),
-            runbook_url=evaluator.get("runbook_url", ""),
+            thresholds=tuple(budget.Threshold(a.percent, a.type) for a in runtime.evaluator.notify_at),
+            premium_models=runtime.pricing.premium_models,
+            runbook_url=runtime.evaluator.runbook_url,
             topic_arn=topic_arn,
             table_name=table_name,
             region=region,
-            alarm_name_prefix=evaluator.get("alarm_name_prefix", ""),
+            alarm_name_prefix=runtime.evaluator.alarm_name_prefix,
         )
 
 
-def load_settings() -> Settings:
-    data = json.loads(runtime_config_path().read_text(encoding="utf-8"))
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = DeployEnvironment.from_environ(environ)
     return Settings.from_runtime_config(
-        data,
-        topic_arn=os.environ["GUARDRAILS_TOPIC_ARN"],
-        table_name=os.environ["GUARDRAILS_STATE_TABLE"],
-        region=os.environ.get("AWS_REGION", "us-east-1"),
+        load_runtime_config(environ=environ),
+        topic_arn=env.require("topic_arn"),
+        table_name=env.require("state_table"),
+        region=env.region,
     )
 
 

@@ -23,17 +23,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from core.contract import UNKNOWN_MODEL
+from core.runtime_config import RuntimeConfig
 from lambdas.metering.attribution import Attribution, Attributor, profile_id_of
 from lambdas.metering.profiles import ProfileResolver
 from lambdas.metering.records import MalformedRecord, is_throttle, parse_record
-from lambdas.metering.runtime import RuntimeConfig
 from lambdas.pricing.catalog import PriceCatalog, Usage
 from lambdas.pricing.catalog_source import current_catalog
 from lambdas.pricing.model_ids import Scope, resolve_model_id
 
-# The Model dimension of a modelId that resolves to no base model (garbage, or an application inference
-# profile whose lookup failed): a stable placeholder, never the raw string (unbounded cardinality).
-UNKNOWN_MODEL = "unknown"
 MALFORMED_SAMPLES_PER_BATCH = 20
 SNIPPET_BYTES = 200
 _MAX_MODEL_CACHE = 10_000
@@ -166,7 +164,7 @@ class Meter:
     @classmethod
     def from_runtime(cls, runtime: RuntimeConfig, resolver: ProfileResolver | None = None) -> Meter:
         # The refreshed catalog from S3 when the stack enables price refresh, else the bundled one (cached).
-        catalog = current_catalog(runtime.price_overrides, runtime.discount_percent)
+        catalog = current_catalog(runtime.price_overrides(), runtime.pricing.discount_percent)
         return cls(runtime, catalog, resolver)
 
     def meter(self, events: Iterable[Mapping[str, Any]]) -> BatchResult:

@@ -22,7 +22,9 @@ import re
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-UNATTRIBUTED = "unattributed"
+from core.contract import UNATTRIBUTED
+from core.runtime_config import IdentityRule, MetadataRule, ProfileRule
+
 _MAX_CACHE = 50_000
 
 
@@ -54,13 +56,13 @@ class Attributor:
 
     def __init__(
         self,
-        metadata_rules: Iterable[Mapping[str, Any]],
-        profile_rules: Iterable[Mapping[str, Any]],
-        identity_rules: Iterable[Mapping[str, Any]],
+        metadata_rules: Iterable[MetadataRule],
+        profile_rules: Iterable[ProfileRule],
+        identity_rules: Iterable[IdentityRule],
         profile_features: Mapping[str, str] | None = None,
         feature_applications: Mapping[str, str] | None = None,
     ) -> None:
-        meta = [(dict(r["match"]), Attribution(r["application"], r["feature"])) for r in metadata_rules]
+        meta = [(dict(r.match), Attribution(r.application, r.feature)) for r in metadata_rules]
         keys: list[str] = []
         for match, _ in meta:
             keys.extend(k for k in match if k not in keys)
@@ -77,11 +79,11 @@ class Attributor:
             if app is not None:  # a stale mapping to a feature no longer in config is ignored
                 profiles.setdefault(pid.rsplit("/", 1)[-1], Attribution(app, feature))
         for r in profile_rules:
-            for pid in r["profile_ids"]:
-                profiles.setdefault(pid.rsplit("/", 1)[-1], Attribution(r["application"], r["feature"]))
+            for pid in r.profile_ids:
+                profiles.setdefault(pid.rsplit("/", 1)[-1], Attribution(r.application, r.feature))
         self._profiles = profiles
         self._identity = [
-            (compile_globs(r["globs"]), Attribution(r["application"], r["feature"])) for r in identity_rules
+            (compile_globs(r.globs), Attribution(r.application, r.feature)) for r in identity_rules
         ]
         self._cache: dict[Hashable, Attribution] = {}
 

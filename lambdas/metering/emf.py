@@ -36,6 +36,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
+from core import contract as c
 from lambdas.metering.aggregate import BatchResult, MetricDoc
 
 COUNT = "Count"
@@ -44,25 +45,6 @@ COST_QUANTUM = Decimal("0.000001")
 MAX_PAST_MS = 14 * 24 * 3600 * 1000
 MAX_FUTURE_MS = 2 * 3600 * 1000
 
-DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
-    ("Environment", "Application"),
-    ("Environment", "Application", "Feature"),
-    ("Environment", "Application", "Feature", "Model"),
-    ("Environment", "Model"),
-)
-MALFORMED_DIMENSION_SETS: tuple[tuple[str, ...], ...] = (("Environment",),)
-
-COUNT_METRICS: tuple[tuple[str, str], ...] = (
-    ("Invocations", "invocations"),
-    ("InputTokens", "input_tokens"),
-    ("OutputTokens", "output_tokens"),
-    ("CacheReadInputTokens", "cache_read_tokens"),
-    ("CacheWriteInputTokens", "cache_write_tokens"),
-    ("UnpricedInvocations", "unpriced"),
-    ("FailedInvocations", "failed"),
-    ("ThrottledInvocations", "throttled"),
-)
-
 
 def cost_value(cost: Decimal) -> float:
     """The EMF value of a Decimal cost: rounded half-even to 1e-6 USD."""
@@ -70,12 +52,11 @@ def cost_value(cost: Decimal) -> float:
 
 
 def _serialize(
-    namespace: str,
     timestamp_ms: int,
     dimension_sets: list[dict[str, str]],
     metrics: list[tuple[str, str, float]],
 ) -> dict[str, Any]:
-    provider = AmazonCloudWatchEMFProvider(namespace=namespace, service="")
+    provider = AmazonCloudWatchEMFProvider(namespace=c.NAMESPACE, service="")
     for dim_name, dim_value in dimension_sets[0].items():
         provider.add_dimension(name=dim_name, value=dim_value)
     for extra in dimension_sets[1:]:
@@ -94,34 +75,30 @@ def _serialize(
     return out
 
 
-def metric_document(doc: MetricDoc, environment: str, namespace: str) -> dict[str, Any]:
+def metric_document(doc: MetricDoc, environment: str) -> dict[str, Any]:
     values = {
-        "Environment": environment,
-        "Application": doc.application,
-        "Feature": doc.feature,
-        "Model": doc.model,
+        c.ENVIRONMENT: environment,
+        c.APPLICATION: doc.application,
+        c.FEATURE: doc.feature,
+        c.MODEL: doc.model,
     }
-    dimension_sets = [{k: values[k] for k in ds} for ds in DIMENSION_SETS]
-    metrics = [(name, COUNT, float(getattr(doc, attr))) for name, attr in COUNT_METRICS]
+    dimension_sets = [{k: values[k] for k in ds} for ds in c.DIMENSION_SETS]
+    metrics = [(name, COUNT, float(getattr(doc, attr))) for name, attr in c.COUNT_METRICS]
     if doc.cost_usd is not None:
-        metrics.append(("CostUSD", NONE, cost_value(doc.cost_usd)))
-    return _serialize(namespace, doc.minute_ms, dimension_sets, metrics)
+        metrics.append((c.COST, NONE, cost_value(doc.cost_usd)))
+    return _serialize(doc.minute_ms, dimension_sets, metrics)
 
 
-def malformed_document(count: int, environment: str, namespace: str, timestamp_ms: int) -> dict[str, Any]:
-    return _serialize(
-        namespace, timestamp_ms, [{"Environment": environment}], [("MalformedRecords", COUNT, float(count))]
-    )
+def malformed_document(count: int, environment: str, timestamp_ms: int) -> dict[str, Any]:
+    return _serialize(timestamp_ms, [{c.ENVIRONMENT: environment}], [(c.MALFORMED, COUNT, float(count))])
 
 
-def build_documents(
-    result: BatchResult, environment: str, namespace: str, now_ms: int
-) -> tuple[list[dict[str, Any]], int]:
+def build_documents(result: BatchResult, environment: str, now_ms: int) -> tuple[list[dict[str, Any]], int]:
     """(EMF documents for the batch, number of documents CloudWatch will drop for their timestamp)."""
-    docs = [metric_document(d, environment, namespace) for d in result.docs]
+    docs = [metric_document(d, environment) for d in result.docs]
     stale = sum(1 for d in result.docs if not (now_ms - MAX_PAST_MS <= d.minute_ms <= now_ms + MAX_FUTURE_MS))
     if result.malformed:
-        docs.append(malformed_document(result.malformed, environment, namespace, now_ms))
+        docs.append(malformed_document(result.malformed, environment, now_ms))
     return docs, stale
 
 

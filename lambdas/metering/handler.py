@@ -24,9 +24,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.runtime_config import load_runtime_config
 from lambdas.metering.aggregate import BatchResult, Meter
 from lambdas.metering.emf import build_documents, render
-from lambdas.metering.runtime import load_runtime_config
 from lambdas.pricing.catalog_source import current_catalog
 
 logger = Logger(service="genai-guardrails-metering")
@@ -46,7 +46,7 @@ def get_meter() -> Meter:
         _meter = Meter.from_runtime(load_runtime_config())
     elif _follow_catalog:
         runtime = _meter.runtime
-        catalog = current_catalog(runtime.price_overrides, runtime.discount_percent)
+        catalog = current_catalog(runtime.price_overrides(), runtime.pricing.discount_percent)
         if catalog is not _meter.catalog:
             _meter = Meter(runtime, catalog, _meter.resolver)
     return _meter
@@ -93,9 +93,7 @@ def _log_batch(result: BatchResult, documents: int, stale: int, log_group: str) 
 def meter_events(meter: Meter, log_events: list[dict[str, Any]], log_group: str = "") -> dict[str, Any]:
     """Meter decoded log events, print their EMF, log; never raises once the EMF is printed."""
     result = meter.meter(log_events)
-    documents, stale = build_documents(
-        result, meter.runtime.environment, meter.runtime.namespace, int(time.time() * 1000)
-    )
+    documents, stale = build_documents(result, meter.runtime.environment, int(time.time() * 1000))
     if documents:
         print(render(documents), flush=True)
     # ---- metrics are out: from here on, never raise (a retry of this batch would double-count) ----

@@ -18,27 +18,24 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from core import contract as c
+from core.contract import NAMESPACE
+from core.runtime_config import DeployEnvironment, load_runtime_config
 from lambdas.pricing.catalog import PriceCatalog
-from lambdas.pricing.catalog_source import DEFAULT_PRICE_KEY, catalog_label
+from lambdas.pricing.catalog_source import catalog_label
 from lambdas.pricing.merge import merge_catalogs
 from lambdas.pricing.model_ids import resolve_model_id
 from lambdas.pricing.price_list import SERVICE_CODES, build_catalog, diff_catalogs, fetch_records
 
 logger = logging.getLogger(__name__)
 
-AGE_METRIC = "PriceCatalogAgeDays"
-UNPRICED_METRIC = "UnpricedInvocations"
-TOPIC_ENV = "GUARDRAILS_TOPIC_ARN"
-SCHEDULE_DAYS_ENV = "GUARDRAILS_PRICE_SCHEDULE_DAYS"
-RUNTIME_CONFIG_ENV = "GUARDRAILS_RUNTIME_CONFIG"
-RUNTIME_CONFIG_PATH = Path(__file__).resolve().parent.parent.parent / "runtime_config.json"
+AGE_METRIC = c.PRICE_CATALOG_AGE_DAYS
+UNPRICED_METRIC = c.UNPRICED
 _SCOPES = ("in_region", "geo", "global")
 
 
@@ -53,37 +50,23 @@ class Settings:
     topic_arn: str | None
     region: str
     environment: str
-    namespace: str
     schedule_days: int
     copy_from: Mapping[str, str]  # feature -> model / system profile id its application profile copies
+    namespace: str = NAMESPACE
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        runtime = load_runtime_config(env)
+        env = DeployEnvironment.from_environ(environ)
+        runtime = load_runtime_config(environ=environ)
         return cls(
-            bucket=env["GUARDRAILS_PRICE_BUCKET"],
-            key=env.get("GUARDRAILS_PRICE_KEY") or DEFAULT_PRICE_KEY,
-            topic_arn=env.get(TOPIC_ENV) or None,
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-            environment=str(runtime.get("environment") or "unknown"),
-            namespace=str(runtime.get("namespace") or "GenAI/Cost"),
-            schedule_days=int(env.get(SCHEDULE_DAYS_ENV) or 7),
-            copy_from={
-                str(f["name"]): str(f["inference_profile_copy_from"])
-                for f in runtime.get("features") or []
-                if f.get("inference_profile_copy_from")
-            },
+            bucket=env.require("price_bucket"),
+            key=env.price_key,
+            topic_arn=env.topic_arn,
+            region=env.region,
+            environment=runtime.environment,
+            schedule_days=env.price_schedule_days,
+            copy_from=runtime.feature_copy_from,
         )
-
-
-def load_runtime_config(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The bundled runtime_config.json (config/runtime.py), as plain data."""
-    path = Path(environ.get(RUNTIME_CONFIG_ENV) or RUNTIME_CONFIG_PATH)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise RefreshError(f"runtime config {path} is not a JSON object")
-    return data
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.runtime_config import DEFAULT_PRICE_KEY, PRICE_BUCKET_ENV, PRICE_KEY_ENV
 from lambdas.pricing.catalog import PriceCatalog
 from lambdas.pricing.merge import REFRESHED_VERSION_PREFIX
 
-PRICE_BUCKET_ENV = "GUARDRAILS_PRICE_BUCKET"
-PRICE_KEY_ENV = "GUARDRAILS_PRICE_KEY"
 PRICE_TTL_ENV = "GUARDRAILS_PRICE_TTL_SECONDS"
-DEFAULT_PRICE_KEY = "price-catalog/current.json"
 DEFAULT_TTL_SECONDS = 15 * 60
 FAILURE_RETRY_SECONDS = 60
 

@@ -364,7 +364,7 @@ def _metric_namespaces(metrics: list[Any]) -> Iterator[tuple[str, str]]:
 
 def test_dashboards_use_the_metric_contract(deployed: E2E) -> None:
     try:
-        from dashboards import contract
+        from core import contract
 
         known = set(contract.METERING_METRICS) | set(getattr(contract, "EVALUATOR_METRICS", ()))
     except ImportError:  # the contract module not there yet: namespaces are still checked
@@ -577,7 +577,7 @@ def test_metering_code_from_the_uploaded_asset_prints_emf(deployed: E2E, tmp_pat
     assert {d.get("Environment") for d in documents} == {environment}
     assert {"Invocations", "InputTokens", "OutputTokens", "CostUSD"} <= names, names
     try:
-        from dashboards import contract
+        from core import contract
 
         assert names <= set(contract.METERING_METRICS), names - set(contract.METERING_METRICS)
     except ImportError:

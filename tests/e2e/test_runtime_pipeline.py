@@ -37,7 +37,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from moto.server import ThreadedMotoServer
 
 from config.loader import parse_config
-from config.runtime import build_runtime_config
+from core.runtime_config import RuntimeConfig, build_runtime_config
 from lambdas.evaluator import handler as evaluator_handler
 from lambdas.metering import handler as metering_handler
 
@@ -278,7 +278,7 @@ def sample_records() -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def runtime_config() -> dict[str, Any]:
+def runtime_config() -> RuntimeConfig:
     """The example's prod account with support-chat's budget at $1 (the evaluator's notify_at defaults)."""
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     prod = next(a for a in data["accounts"] if a["name"] == "prod")
@@ -417,7 +417,7 @@ def test_invocation_logs_to_budget_notification(
         pytest.skip("first 5 minutes of a UTC month: no completed 5-minute bucket in this month yet")
 
     runtime_path = tmp_path / "runtime_config.json"
-    runtime_path.write_text(json.dumps(runtime_config()), encoding="utf-8")
+    runtime_path.write_text(runtime_config().to_json(), encoding="utf-8")
     monkeypatch.setenv("GUARDRAILS_RUNTIME_CONFIG", str(runtime_path))
     # The stack's application inference profile (the sample's a1b2c3d4e5f6) is ticket-summary's.
     monkeypatch.setenv("GUARDRAILS_PROFILE_FEATURES", json.dumps({"a1b2c3d4e5f6": "ticket-summary"}))

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from config.loader import parse_config
-from stacks.alarm_definitions import (
+from core.alarm_definitions import build_alarm_set
+from core.alarm_model import (
     MAX_ALARM_RULE_LENGTH,
     MAX_COMPOSITE_CHILDREN,
     MAX_METRIC_STATS_PER_ALARM,
     AlarmLimitError,
-    build_alarm_set,
 )
 from tests.conftest import SynthesizedApp
 
@@ -32,7 +32,7 @@ def _alarms(app: SynthesizedApp) -> dict[str, dict[str, Any]]:
 
 
 def _expr(props: dict[str, Any], qid: str) -> str:
-    return next(m["Expression"] for m in props["Metrics"] if m["Id"] == qid)
+    return str(next(m["Expression"] for m in props["Metrics"] if m["Id"] == qid))
 
 
 def _stat(props: dict[str, Any], qid: str) -> dict[str, Any]:
@@ -66,14 +66,14 @@ def test_every_definition_is_in_the_template_as_defined(
         assert [m["Id"] for m in props["Metrics"]] == [q.id for q in d.queries]
         for q in d.expressions:
             assert _expr(props, q.id) == q.expression
-        for q in d.metric_stats:
-            stat = _stat(props, q.id)
+        for s in d.metric_stats:
+            stat = _stat(props, s.id)
             assert (stat["Metric"]["MetricName"], stat["Stat"], stat["Period"]) == (
-                q.metric_name,
-                q.stat,
-                q.period,
+                s.metric_name,
+                s.stat,
+                s.period,
             )
-            assert _dims(stat) == dict(q.dimensions)
+            assert _dims(stat) == dict(s.dimensions)
 
 
 def test_feature_alarms_and_their_math(example_app: SynthesizedApp) -> None:
@@ -264,7 +264,7 @@ def test_definitions_module_is_pure_data() -> None:
     import ast
     from pathlib import Path
 
-    import stacks.alarm_definitions as module
+    import core.alarm_definitions as module
 
     tree = ast.parse(Path(module.__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
@@ -286,7 +286,10 @@ def test_every_runbook_link_lands_on_a_runbook_section(example_data: dict[str, A
     linked = {"budget-threshold-notifications"}  # the evaluator's messages (lambdas/evaluator/service.py)
     for account in config.accounts:
         alarm_set = build_alarm_set(config, account, metering_function_name="fn", dead_letter_queue_name="q")
-        for each in (*alarm_set.alarms, *alarm_set.composites):
-            linked.update(re.findall(r"runbook\.md#([a-z0-9-]+)", each.description))
+        descriptions = [a.description for a in alarm_set.alarms] + [
+            c.description for c in alarm_set.composites
+        ]
+        for description in descriptions:
+            linked.update(re.findall(r"runbook\.md#([a-z0-9-]+)", description))
     assert "traffic" in linked and "cost-burst" in linked
     assert linked <= anchors, f"runbook sections missing for {sorted(linked - anchors)}"

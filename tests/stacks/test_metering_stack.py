@@ -1,4 +1,4 @@
-"""The metering infrastructure (issue 3): invocation logging, log group, function, DLQ, subscription."""
+"""The metering infrastructure: invocation logging, log group, function, DLQ, subscription."""
 
 from __future__ import annotations
 

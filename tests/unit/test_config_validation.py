@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from config.loader import ConfigError, field_path, load_config, parse_config
-from config.model import GuardrailsConfig
+from core.config_model import GuardrailsConfig
 
 Mutation = Callable[[dict[str, Any]], None]
 

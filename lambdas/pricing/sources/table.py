@@ -6,7 +6,7 @@ another model or Region. Rates that follow from a documented AWS rule (batch = 0
 multipliers, the Claude 4.5+ regional 1.10x, long context) are derived by the builder, not typed here;
 each derived figure is listed in the catalog entry's ``derived`` field.
 
-Where sources disagree, the verdicts of the reference README apply: an AWS-derived figure (Price List
+Where sources disagree, the rules of docs/pricing.md apply: an AWS-derived figure (Price List
 record, AWS pricing page, pydantic/genai-prices rows generated from the Price List) beats LiteLLM.
 
 Confidence:

@@ -3,7 +3,7 @@
 
 Records 1-4 are the real GetProducts documents from the shared reference (price_list_examples.json,
 trimmed by their publisher), copied verbatim. The rest are built in the same shape (GetProducts
-``aws_v1`` format) following the usagetype grammars of the reference README, with prices taken from the
+``aws_v1`` format) following the Price List usagetype grammars (docs/pricing.md), with prices taken from the
 sources cited in the catalog; each says so in ``_what``. ``_expect`` is what the builder must do with it:
 ``["cell", model, region, scope, variant, field, rate_per_1M]`` or ``["unmapped", reason fragment]``.
 """

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from config.loader import parse_config
-from config.model import Account, GuardrailsConfig
+from core import contract as c
+from core.config_model import Account, GuardrailsConfig
+from core.naming import alarm_name
 from dashboards import (
     DEFAULT,
     HARD,
@@ -20,10 +22,8 @@ from dashboards import (
     build_organization_dashboards,
     violations,
 )
-from dashboards import contract as c
 from dashboards.common import alarms_by_feature
 from dashboards.pack import Dashboard
-from stacks.naming import alarm_name
 from tests.unit.dashboards.helpers import metrics
 
 LOG_GROUP = "/aws/bedrock/model-invocations"

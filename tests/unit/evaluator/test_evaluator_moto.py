@@ -15,10 +15,11 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.cloudwatch.models import cloudwatch_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from lambdas.evaluator import alarms, service
 from lambdas.evaluator.budget import Threshold
+from lambdas.evaluator.state import NotificationState
 from lambdas.pricing.catalog import PriceCatalog
 
 REGION = "us-east-1"
@@ -116,7 +117,7 @@ class World:
         return service.evaluate(NOW, self.settings, self.cw, self.sns, self.ddb, run_id)
 
     def messages(self) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         while True:
             got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
                 "Messages", []
@@ -224,7 +225,7 @@ def test_notifies_once_per_threshold_and_period(world: World) -> None:
     second = world.run("run-2")
     assert second[0].crossed == ["forecasted#100", "actual#50"] and second[0].notified == []
     assert world.messages() == []
-    item = service.NotificationState(world.ddb, "state").get("support-chat#2026-03#actual#50")
+    item = NotificationState(world.ddb, "state").get("support-chat#2026-03#actual#50")
     assert item is not None and item["status"] == "NOTIFIED"
     assert int(item["expires_at"]) > NOW.timestamp() + 30 * 86400
 
@@ -235,7 +236,7 @@ def test_failed_publish_leaves_no_mark_and_the_next_run_recovers(world: World) -
     failing.publish.side_effect = RuntimeError("SNS is down")
     results = service.evaluate(NOW, world.settings, world.cw, failing, world.ddb, "run-1")
     assert results[0].error == "RuntimeError: SNS is down"
-    assert service.NotificationState(world.ddb, "state").get("support-chat#2026-03#actual#50") is None
+    assert NotificationState(world.ddb, "state").get("support-chat#2026-03#actual#50") is None
     assert world.messages() == []
     results = world.run("run-2")
     assert results[0].error is None and results[0].notified
@@ -244,7 +245,7 @@ def test_failed_publish_leaves_no_mark_and_the_next_run_recovers(world: World) -
 
 def test_stale_pending_claim_of_a_dead_run_is_taken_over(world: World) -> None:
     scenario(world, [Hour()], [Hour(requests=3000)])
-    state = service.NotificationState(world.ddb, "state")
+    state = NotificationState(world.ddb, "state")
     old = int((NOW - timedelta(hours=1)).timestamp())
     for key in ("actual#50", "forecasted#100"):
         assert state.claim(f"support-chat#2026-03#{key}", "dead-run", old, old + 86400)
@@ -284,7 +285,6 @@ def test_handler_reads_the_bundled_runtime_config(
         "version": 1,
         "account": "prod",
         "environment": ENV,
-        "namespace": "GenAI/Cost",
         "features": [
             {
                 "name": FEATURE,
@@ -310,7 +310,6 @@ def test_handler_reads_the_bundled_runtime_config(
     assert settings.features[0].monthly_budget_usd == 100.0
     assert settings.thresholds == (Threshold(50.0, "actual"),)
     assert settings.premium_models == (SONNET,)
-    assert service.runtime_config_path() == path
 
 
 # ---- follow-ups to pages ------------------------------------------------------------------------------

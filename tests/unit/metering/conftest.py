@@ -1,4 +1,4 @@
-"""Fixtures: the example config's prod account as the real runtime contract (config.runtime)."""
+"""Fixtures: the example config's prod account as the real runtime contract (core.runtime_config)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 
 from config.loader import load_config, parse_config
-from config.runtime import build_runtime_config
+from core.runtime_config import RuntimeConfig, build_runtime_config, load_runtime_config
 from lambdas.metering import handler
 from lambdas.metering.aggregate import Meter
 from lambdas.metering.profiles import ProfileResolver
-from lambdas.metering.runtime import RuntimeConfig, load_runtime_config
 from tests.unit.metering.helpers import TICKET_PROFILE_ID
 
 
 def _prod_runtime(data: dict[str, Any] | None = None) -> dict[str, Any]:
     config = load_config() if data is None else parse_config(data)
     prod = next(a for a in config.accounts if a.name == "prod")
-    return build_runtime_config(config, prod)
+    data_out: dict[str, Any] = json.loads(build_runtime_config(config, prod).to_json())
+    return data_out
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
+
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "tests" / "data" / "invocation-logs.jsonl"
 METERING_DATA = ROOT / "tests" / "data" / "metering"
@@ -44,7 +46,9 @@ def record(**changes: Any) -> dict[str, Any]:
     return rec
 
 
-def usage(input_tokens: int = 0, output_tokens: int = 0, cache_read: int = 0, cache_write: int = 0) -> dict:
+def usage(
+    input_tokens: int = 0, output_tokens: int = 0, cache_read: int = 0, cache_write: int = 0
+) -> dict[str, Any]:
     inp: dict[str, Any] = {"inputContentType": "application/json", "inputTokenCount": input_tokens}
     if cache_read or cache_write:
         inp["cacheReadInputTokenCount"] = cache_read
@@ -55,7 +59,9 @@ def usage(input_tokens: int = 0, output_tokens: int = 0, cache_read: int = 0, ca
     }
 
 
-def log_events(messages: Iterable[str | dict[str, Any]], start_ms: int = 1_793_628_300_000) -> list[dict]:
+def log_events(
+    messages: Iterable[str | dict[str, Any]], start_ms: int = 1_793_628_300_000
+) -> list[dict[str, Any]]:
     return [
         {
             "id": f"3800000000000000000000000000000000000000000000{k:010d}",
@@ -66,7 +72,9 @@ def log_events(messages: Iterable[str | dict[str, Any]], start_ms: int = 1_793_6
     ]
 
 
-def subscription_event(messages: Iterable[str | dict[str, Any]], message_type: str = "DATA_MESSAGE") -> dict:
+def subscription_event(
+    messages: Iterable[str | dict[str, Any]], message_type: str = "DATA_MESSAGE"
+) -> dict[str, Any]:
     """A real CloudWatch Logs → Lambda subscription event: {"awslogs": {"data": base64(gzip(json))}}."""
     payload = {
         "messageType": message_type,
@@ -87,7 +95,7 @@ def subscription_event(messages: Iterable[str | dict[str, Any]], message_type: s
     return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()}}
 
 
-class LambdaContext:
+class LambdaContext(PowertoolsLambdaContext):
     """Stand-in for the Lambda context (as Powertools' own tests use)."""
 
     function_name = "genai-guardrails-metering"

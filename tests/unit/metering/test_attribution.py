@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from core.contract import UNATTRIBUTED
+from core.runtime_config import IdentityRule, MetadataRule, load_runtime_config
 from lambdas.metering.aggregate import Meter
-from lambdas.metering.attribution import UNATTRIBUTED, Attributor, compile_globs
-from lambdas.metering.runtime import load_runtime_config
+from lambdas.metering.attribution import Attributor, compile_globs
 from tests.unit.metering.helpers import TICKET_PROFILE_ARN, log_events, record, usage
 
 EXISTING_PROFILE_ID = "exist0prof01"
@@ -136,13 +137,13 @@ def test_multi_key_metadata_rule_needs_every_key(custom_meter: Meter) -> None:
 def test_first_rule_in_config_order_wins_within_a_kind() -> None:
     att = Attributor(
         [
-            {"feature": "a", "application": "x", "match": {"feature": "same"}},
-            {"feature": "b", "application": "x", "match": {"feature": "same"}},
+            MetadataRule(feature="a", application="x", match={"feature": "same"}),
+            MetadataRule(feature="b", application="x", match={"feature": "same"}),
         ],
         [],
         [
-            {"feature": "c", "application": "y", "globs": ["arn:aws:sts::*:assumed-role/*"]},
-            {"feature": "d", "application": "y", "globs": ["arn:aws:sts::*:assumed-role/r/*"]},
+            IdentityRule(feature="c", application="y", globs=("arn:aws:sts::*:assumed-role/*",)),
+            IdentityRule(feature="d", application="y", globs=("arn:aws:sts::*:assumed-role/r/*",)),
         ],
     )
     assert att.attribute({"feature": "same"}, None, None).feature == "a"
@@ -150,13 +151,13 @@ def test_first_rule_in_config_order_wins_within_a_kind() -> None:
 
 
 def test_unhashable_metadata_values_do_not_break_attribution() -> None:
-    att = Attributor([{"feature": "a", "application": "x", "match": {"feature": "a"}}], [], [])
+    att = Attributor([MetadataRule(feature="a", application="x", match={"feature": "a"})], [], [])
     assert att.attribute({"feature": ["a"]}, None, None).feature == UNATTRIBUTED
     assert att.attribute({"feature": "a"}, None, None).feature == "a"
 
 
 def test_cache_key_ignores_unrelated_metadata() -> None:
-    att = Attributor([{"feature": "a", "application": "x", "match": {"feature": "a"}}], [], [])
+    att = Attributor([MetadataRule(feature="a", application="x", match={"feature": "a"})], [], [])
     for n in range(100):
         att.attribute({"feature": "a", "request": str(n)}, None, "arn:r")
     assert len(att._cache) == 1

@@ -133,7 +133,7 @@ def test_subscription_event_to_emf(aws: None, capsys: pytest.CaptureFixture[str]
     assert sum(d["CacheReadInputTokens"] for d in metric_docs) == sum(
         r["input"].get("cacheReadInputTokenCount", 0) for r in valid
     )
-    emitted = sum(Decimal(str(d.get("CostUSD", 0))) for d in metric_docs)
+    emitted = sum((Decimal(str(d.get("CostUSD", 0))) for d in metric_docs), Decimal(0))
     assert Decimal("2.07973599") == EXPECTED_TOTAL
     assert emitted.quantize(Decimal("0.01")) == EXPECTED_TOTAL.quantize(Decimal("0.01"))
     assert abs(emitted - EXPECTED_TOTAL) <= Decimal("0.0000005") * len(metric_docs)

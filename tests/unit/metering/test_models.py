@@ -11,9 +11,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from lambdas.metering.aggregate import UNKNOWN_MODEL, Meter, MetricDoc
+from core.contract import UNKNOWN_MODEL
+from core.runtime_config import load_runtime_config
+from lambdas.metering.aggregate import Meter, MetricDoc
 from lambdas.metering.profiles import FAILURE_TTL_SECONDS, ProfileResolver, target_from_response
-from lambdas.metering.runtime import load_runtime_config
 from tests.unit.metering.helpers import (
     ACCOUNT,
     TICKET_PROFILE_ARN,
@@ -66,7 +67,7 @@ def test_model_id_forms(meter: Meter, model_id: str, region: str, dimension: str
     assert ":" not in doc.model.split(".", 1)[0] and not doc.model.startswith("arn:")
     entry = meter.models.get(model_id)
     assert entry.scope == scope and entry.base_model_id == dimension
-    expected = meter.catalog.price(dimension, region, scope, _usage(1000, 100)).cost_usd  # type: ignore[arg-type]
+    expected = meter.catalog.price(dimension, region, scope, _usage(1000, 100)).cost_usd
     assert expected is not None and doc.cost_usd == expected and doc.unpriced == 0
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from core.runtime_config import load_runtime_config
 from lambdas.metering.aggregate import Meter
 from lambdas.metering.emf import COST_QUANTUM, cost_value
-from lambdas.metering.runtime import load_runtime_config
 from lambdas.pricing.catalog import Usage
 from tests.unit.metering.helpers import log_events, record, usage
 

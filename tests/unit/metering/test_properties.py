@@ -13,11 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.loader import load_config
-from config.runtime import build_runtime_config
+from core.runtime_config import build_runtime_config
 from lambdas.metering import handler
 from lambdas.metering.aggregate import Meter
 from lambdas.metering.profiles import ProfileResolver
-from lambdas.metering.runtime import runtime_config_from_dict
 from lambdas.pricing.catalog import Usage
 from lambdas.pricing.model_ids import resolve_model_id
 from tests.unit.metering.helpers import (
@@ -29,9 +28,8 @@ from tests.unit.metering.helpers import (
 )
 
 _config = load_config()
-_RUNTIME = runtime_config_from_dict(
-    build_runtime_config(_config, next(a for a in _config.accounts if a.name == "prod")),
-    {TICKET_PROFILE_ID: "ticket-summary"},
+_RUNTIME = build_runtime_config(_config, _config.account("prod")).with_profile_features(
+    {TICKET_PROFILE_ID: "ticket-summary"}
 )
 _TICKET_TARGET = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 UNKNOWN_PROFILE = "arn:aws:bedrock:us-east-1:222222222222:application-inference-profile/hyp0unknown"

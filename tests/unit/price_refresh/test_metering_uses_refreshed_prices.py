@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from config.loader import load_config
-from config.runtime import build_runtime_config
+from core.runtime_config import build_runtime_config
 from lambdas.metering import handler
 from lambdas.pricing import catalog_source
 from lambdas.pricing.catalog import PriceCatalog
@@ -44,7 +44,7 @@ def metering(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
     config = load_config()
     prod = next(a for a in config.accounts if a.name == "prod")
     path = tmp_path / "runtime_config.json"
-    path.write_text(json.dumps(build_runtime_config(config, prod)), encoding="utf-8")
+    path.write_text(build_runtime_config(config, prod).to_json(), encoding="utf-8")
     for name, value in {
         "GUARDRAILS_RUNTIME_CONFIG": str(path),
         "GUARDRAILS_PRICE_BUCKET": BUCKET,

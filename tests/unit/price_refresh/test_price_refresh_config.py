@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from config.loader import parse_config
-from config.model import PriceRefresh
+from core.config_model import PriceRefresh
 
 
 def test_defaults_are_off_and_weekly(config_data: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from core.runtime_config import RuntimeConfig, RuntimeFeature
 from lambdas.price_refresh import handler as refresh_handler
 from lambdas.price_refresh.refresh import AGE_METRIC, RefreshError, Settings, run_refresh
 from lambdas.pricing.catalog import PriceCatalog, Usage
@@ -251,13 +252,21 @@ class _Context:
 def test_handler_reads_its_environment_and_runtime_config(
     aws: Aws, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    runtime = {
-        "version": 1,
-        "environment": "prod",
-        "namespace": "GenAI/Cost",
-        "features": [{"name": "kb-search", "inference_profile_copy_from": MISSING_MODEL}],
-    }
-    (tmp_path / "runtime_config.json").write_text(json.dumps(runtime), encoding="utf-8")
+    runtime = RuntimeConfig(
+        account="prod",
+        environment="prod",
+        features=(
+            RuntimeFeature(
+                name="kb-search",
+                application="knowledge-base",
+                monthly_budget_usd=Decimal(100),
+                daily_budget_usd=Decimal(10),
+                hourly_limit_usd=Decimal(1),
+                inference_profile_copy_from=MISSING_MODEL,
+            ),
+        ),
+    )
+    (tmp_path / "runtime_config.json").write_text(runtime.to_json(), encoding="utf-8")
     monkeypatch.setenv("GUARDRAILS_RUNTIME_CONFIG", str(tmp_path / "runtime_config.json"))
     monkeypatch.setenv("GUARDRAILS_PRICE_BUCKET", BUCKET)
     monkeypatch.setenv("GUARDRAILS_PRICE_KEY", KEY)

@@ -368,7 +368,7 @@ def test_discount_bounds(cat: PriceCatalog) -> None:
 
 
 class _ConfigOverride:
-    """Shaped like config.model.PriceOverride (pydantic): only model_dump() is used."""
+    """Shaped like core.config_model.PriceOverride (pydantic): only model_dump() is used."""
 
     def __init__(self, **kw: Any) -> None:
         self._kw = kw

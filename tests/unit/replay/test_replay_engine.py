@@ -13,7 +13,8 @@ from cli.replay.engine import (
     evaluate_alarm,
     window_values,
 )
-from cli.replay.model import AlarmDef, MetricQuery
+from core.alarm_definitions import build_alarm_set
+from core.alarm_model import AlarmDefinition, MetricStatQuery, TreatMissingData
 
 
 def test_window_statistics_and_missing() -> None:
@@ -35,10 +36,19 @@ def test_metric_math_subset() -> None:
     assert ev.evaluate("IF(b > 1, a, 0)") == [0.0, None, None, 2.0]
 
 
-def _alarm(policy: str, m: int = 2, n: int = 3) -> AlarmDef:
-    return AlarmDef(
+def _alarm(policy: TreatMissingData, m: int = 2, n: int = 3) -> AlarmDefinition:
+    return AlarmDefinition(
+        key="x",
+        family="cost",
+        subject="f",
+        kind="Test",
         name="x",
-        metrics=(MetricQuery(id="m", metric_name="CostUSD", return_data=True),),
+        description="",
+        queries=(
+            MetricStatQuery(
+                id="m", metric_name="CostUSD", dimensions=(), stat="Sum", period=60, return_data=True
+            ),
+        ),
         comparison="GreaterThanThreshold",
         evaluation_periods=n,
         datapoints_to_alarm=m,
@@ -66,7 +76,7 @@ def test_m_out_of_n_and_missing_data() -> None:
 def test_sliding_periods_need_datapoints_a_period_apart() -> None:
     # 5-minute period, 2 of 3: a breach that starts at minute 10 alarms only once the window ending 5
     # minutes earlier also holds breaching data.
-    values = [1.0] * 10 + [50.0] * 10
+    values: list[float | None] = [*([1.0] * 10), *([50.0] * 10)]
     _states, transitions = evaluate_alarm(_alarm("notBreaching"), AlarmSeries(values, None, None, 5))
     assert transitions[-1].state == ALARM and transitions[-1].minute == 15
 
@@ -87,20 +97,21 @@ def test_composite_rules() -> None:
     assert rule({"a": OK, "b": ALARM, "c": ALARM})
 
 
-def _traffic_alarm(feature: str) -> AlarmDef:
-    from cli.replay.model import alarm_set_for
+def _traffic_alarm(feature: str) -> AlarmDefinition:
     from config.loader import load_config
 
     config = load_config("config/example.yaml")
-    alarms = alarm_set_for(config, config.account("prod")).alarms
+    alarms = build_alarm_set(config, config.account("prod")).alarms
     return next(a for a in alarms if a.name == f"GenAiGuardrails-prod-{feature}-TrafficAnomaly")
 
 
-def _minutes_to_alarm(alarm: AlarmDef, calls: list[float], cost_per_call: float, since: int) -> int | None:
+def _minutes_to_alarm(
+    alarm: AlarmDefinition, calls: list[float], cost_per_call: float, since: int
+) -> int | None:
     """Minutes from `since` to the alarm's first ALARM, on per-minute Invocations and CostUSD sums."""
     n = len(calls)
 
-    def source(q: MetricQuery) -> tuple[list[float], list[int]]:
+    def source(q: MetricStatQuery) -> tuple[list[float], list[int]]:
         sums = calls if q.metric_name == "Invocations" else [c * cost_per_call for c in calls]
         return list(sums), [1 if s else 0 for s in sums]
 

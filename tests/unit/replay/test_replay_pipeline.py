@@ -52,7 +52,7 @@ def test_replay_totals_equal_the_lambdas_emf_totals_to_the_cent(
     emf: dict[str, Decimal] = defaultdict(Decimal)
     for i in range(0, len(messages), 5000):
         batch = [{"id": str(n), "timestamp": 0, "message": m} for n, m in enumerate(messages[i : i + 5000])]
-        docs, _stale = build_documents(meter.meter(batch), "prod", "GenAI/Cost", 0)
+        docs, _stale = build_documents(meter.meter(batch), "prod", 0)
         for doc in docs:
             if "CostUSD" in doc:
                 emf[doc["Feature"]] += Decimal(repr(doc["CostUSD"]))

@@ -11,30 +11,26 @@ Field names follow the CloudWatch API (`PutMetricAlarm` / `MetricDataQuery`) so 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, TypedDict
+from typing import TypedDict
 
-from config.model import Account, Feature, GuardrailsConfig
-from stacks.naming import METRIC_NAMESPACE, alarm_name
-
-UNATTRIBUTED = "unattributed"
-
-# CloudWatch limits (PutMetricAlarm / PutCompositeAlarm API reference).
-MAX_METRIC_STATS_PER_ALARM = 10  # MetricDataQuery structures with a MetricStat
-MAX_EXPRESSIONS_PER_ALARM = 10  # MetricDataQuery structures with an Expression
-MAX_COMPOSITE_CHILDREN = 100  # alarms referenced by one composite rule
-MAX_ALARM_RULE_LENGTH = 10240  # characters of a composite AlarmRule
-MAX_ALARM_NAME_LENGTH = 255
-MAX_DESCRIPTION_LENGTH = 1024
-MAX_PERIOD_TIMES_EVALUATIONS = 7 * 86400  # Period x EvaluationPeriods for periods of 1 h or more
-
-Comparison = Literal[
-    "GreaterThanThreshold",
-    "GreaterThanOrEqualToThreshold",
-    "GreaterThanUpperThreshold",
-]
-Family = Literal["cost", "traffic", "tokens", "model_mix", "throttles", "composite", "account_health"]
+from core import contract as c
+from core.alarm_model import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_METRIC_STATS_PER_ALARM,
+    AccountAlarmSet,
+    AlarmDefinition,
+    AlarmLimitError,
+    CompositeAlarmDefinition,
+    ExpressionQuery,
+    Family,
+    MetricStatQuery,
+    Query,
+    check_composite_limits,
+    check_limits,
+)
+from core.config_model import Account, Feature, GuardrailsConfig
+from core.naming import alarm_name
 
 # Periods (seconds). Alarms use CloudWatch's default sliding evaluation window, so a 1-hour period
 # re-evaluated every minute is a rolling hour and a 1-day period a rolling 24 hours.
@@ -59,113 +55,6 @@ MODEL_MIX_MIN_SHARE_OF_HOURLY_LIMIT = 0.10
 # TRAFFIC_MIN_SHARE_OF_HOURLY_LIMIT of the hourly limit: a surge of cheap calls is not a cost event.
 TRAFFIC_PERIODS, TRAFFIC_DATAPOINTS = 4, 3
 TRAFFIC_MIN_SHARE_OF_HOURLY_LIMIT = 0.25
-
-
-class AlarmLimitError(ValueError):
-    """The config asks for an alarm CloudWatch cannot hold (too many metrics in one expression, ...)."""
-
-
-@dataclass(frozen=True)
-class MetricStatQuery:
-    """A `MetricDataQuery` with a `MetricStat`: one metric, one statistic over one period."""
-
-    id: str
-    metric_name: str
-    dimensions: tuple[tuple[str, str], ...]
-    stat: str
-    period: int
-    namespace: str = METRIC_NAMESPACE
-    label: str = ""
-    return_data: bool = False
-
-
-@dataclass(frozen=True)
-class ExpressionQuery:
-    """A `MetricDataQuery` with a metric-math `Expression` over the other queries' ids."""
-
-    id: str
-    expression: str
-    label: str
-    return_data: bool = False
-
-
-Query = MetricStatQuery | ExpressionQuery
-
-
-@dataclass(frozen=True)
-class AlarmDefinition:
-    """One metric alarm. `threshold` is None for anomaly-detection alarms (`threshold_metric_id` set)."""
-
-    key: str  # unique within the account, used as the construct id
-    family: Family
-    subject: str  # feature name, or "account"
-    kind: str
-    name: str
-    description: str
-    queries: tuple[Query, ...]
-    comparison: Comparison
-    threshold: float | None
-    evaluation_periods: int
-    datapoints_to_alarm: int
-    threshold_metric_id: str | None = None
-    treat_missing_data: str = "notBreaching"
-    # Feature alarms page through their feature's composite (one page per feature); account alarms page
-    # directly. Every alarm reaches the SNS topic either way.
-    notify: bool = True
-    application: str | None = None
-
-    @property
-    def metric_stats(self) -> tuple[MetricStatQuery, ...]:
-        return tuple(q for q in self.queries if isinstance(q, MetricStatQuery))
-
-    @property
-    def expressions(self) -> tuple[ExpressionQuery, ...]:
-        return tuple(q for q in self.queries if isinstance(q, ExpressionQuery))
-
-    @property
-    def period(self) -> int:
-        return self.metric_stats[0].period
-
-    @property
-    def watched(self) -> Query:
-        """The query whose value is compared with the threshold (or with the anomaly band)."""
-        returned = [q for q in self.queries if q.return_data and q.id != self.threshold_metric_id]
-        return returned[0]
-
-
-@dataclass(frozen=True)
-class CompositeAlarmDefinition:
-    key: str
-    subject: str
-    name: str
-    description: str
-    children: tuple[str, ...]  # alarm names
-    rule: str
-    family: Family = "composite"
-    notify: bool = True
-
-
-@dataclass(frozen=True)
-class AccountAlarmSet:
-    """Everything alarmed in one account, in deployment order (composites after their children)."""
-
-    account: str
-    environment: str
-    alarms: tuple[AlarmDefinition, ...]
-    composites: tuple[CompositeAlarmDefinition, ...] = field(default=())
-
-    def family(self, family: Family) -> tuple[AlarmDefinition, ...]:
-        return tuple(a for a in self.alarms if a.family == family)
-
-    def for_subject(self, subject: str) -> tuple[AlarmDefinition, ...]:
-        return tuple(a for a in self.alarms if a.subject == subject)
-
-    def by_name(self, name: str) -> AlarmDefinition | CompositeAlarmDefinition:
-        everything: list[AlarmDefinition | CompositeAlarmDefinition] = [*self.alarms, *self.composites]
-        for each in everything:
-            if each.name == name:
-                return each
-        raise KeyError(name)
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
@@ -200,49 +89,6 @@ def _stat(
     return MetricStatQuery(
         id=qid, metric_name=metric, dimensions=dims, stat=stat, period=period, label=metric
     )
-
-
-def check_limits(alarm: AlarmDefinition) -> None:
-    """Raise AlarmLimitError when a definition breaks a CloudWatch limit."""
-    if len(alarm.metric_stats) > MAX_METRIC_STATS_PER_ALARM:
-        raise AlarmLimitError(
-            f"{alarm.name}: {len(alarm.metric_stats)} metrics in one alarm; CloudWatch allows "
-            f"{MAX_METRIC_STATS_PER_ALARM}"
-        )
-    if len(alarm.expressions) > MAX_EXPRESSIONS_PER_ALARM:
-        raise AlarmLimitError(f"{alarm.name}: more than {MAX_EXPRESSIONS_PER_ALARM} expressions")
-    if len(alarm.name) > MAX_ALARM_NAME_LENGTH:
-        raise AlarmLimitError(f"{alarm.name[:60]}...: alarm name longer than {MAX_ALARM_NAME_LENGTH}")
-    if len(alarm.description) > MAX_DESCRIPTION_LENGTH:
-        raise AlarmLimitError(f"{alarm.name}: description longer than {MAX_DESCRIPTION_LENGTH}")
-    periods = {q.period for q in alarm.metric_stats}
-    if len(periods) != 1:
-        raise AlarmLimitError(f"{alarm.name}: every metric of an alarm must share one period, got {periods}")
-    if alarm.period >= HOUR and alarm.period * alarm.evaluation_periods > MAX_PERIOD_TIMES_EVALUATIONS:
-        raise AlarmLimitError(f"{alarm.name}: period x evaluation periods exceeds 7 days")
-    ids = [q.id for q in alarm.queries]
-    if len(set(ids)) != len(ids):
-        raise AlarmLimitError(f"{alarm.name}: repeated query ids {ids}")
-    returned = [q for q in alarm.queries if q.return_data]
-    expected = 2 if alarm.threshold_metric_id else 1
-    if len(returned) != expected:
-        raise AlarmLimitError(f"{alarm.name}: {len(returned)} queries return data, expected {expected}")
-    if not 1 <= alarm.datapoints_to_alarm <= alarm.evaluation_periods:
-        raise AlarmLimitError(f"{alarm.name}: datapoints_to_alarm must be within 1..evaluation_periods")
-
-
-def check_composite_limits(composite: CompositeAlarmDefinition) -> None:
-    if len(composite.children) > MAX_COMPOSITE_CHILDREN:
-        raise AlarmLimitError(
-            f"{composite.name}: {len(composite.children)} child alarms; CloudWatch allows "
-            f"{MAX_COMPOSITE_CHILDREN}"
-        )
-    if len(composite.rule) > MAX_ALARM_RULE_LENGTH:
-        raise AlarmLimitError(f"{composite.name}: rule of {len(composite.rule)} characters exceeds 10240")
-    if len(composite.name) > MAX_ALARM_NAME_LENGTH:
-        raise AlarmLimitError(f"{composite.name[:60]}...: alarm name longer than {MAX_ALARM_NAME_LENGTH}")
-    if len(composite.description) > MAX_DESCRIPTION_LENGTH:
-        raise AlarmLimitError(f"{composite.name}: description longer than {MAX_DESCRIPTION_LENGTH}")
 
 
 # ---- per feature ----------------------------------------------------------------------------------------
@@ -290,16 +136,16 @@ def _above_band_alarm(
     )
 
 
-class FeatureAlarmCommon(TypedDict):
-    subject: str
-    application: str
-    notify: bool
-
-
 class AlarmIdentity(TypedDict):
     key: str
     kind: str
     name: str
+
+
+class FeatureAlarmCommon(TypedDict):
+    subject: str
+    application: str
+    notify: bool
 
 
 def feature_alarms(
@@ -312,13 +158,11 @@ def feature_alarms(
     who = f"Feature {feature.name} (application {feature.application}, environment {env})"
     common = FeatureAlarmCommon(subject=feature.name, application=feature.application, notify=False)
 
-    def identity(kind: str) -> dict[str, str]:
+    def identity(kind: str) -> AlarmIdentity:
         """key, kind and name of one of this feature's alarms, from its kind alone (they must agree)."""
-        return {
-            "key": f"{feature.name}-{kind}",
-            "kind": kind,
-            "name": alarm_name(account.name, feature.name, kind),
-        }
+        return AlarmIdentity(
+            key=f"{feature.name}-{kind}", kind=kind, name=alarm_name(account.name, feature.name, kind)
+        )
 
     def rolling_cost(
         kind: str, period: int, span: str, short_span: str, limit: str, amount: Decimal, anchor: str
@@ -610,7 +454,7 @@ def account_alarms(
     (the CDK passes deploy-time tokens; an offline replay has neither)."""
     env = account.environment
     who = f"Account {account.name} (environment {env})"
-    apps = [*account.applications, UNATTRIBUTED]
+    apps = [*account.applications, c.UNATTRIBUTED]
     alarms: list[AlarmDefinition] = []
     common = {"family": "account_health", "subject": "account"}
 
@@ -705,7 +549,7 @@ def account_alarms(
     single: list[tuple[str, str, str, str, tuple[tuple[str, str], ...], str, str]] = [
         (
             "MalformedRecords",
-            METRIC_NAMESPACE,
+            c.NAMESPACE,
             "MalformedRecords",
             "Sum",
             (("Environment", env),),

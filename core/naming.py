@@ -4,7 +4,6 @@ from __future__ import annotations
 
 PRODUCT = "GenAiGuardrails"
 ORG_STACK_NAME = f"{PRODUCT}-Org"
-METRIC_NAMESPACE = "GenAI/Cost"
 
 # The four standard tag keys: exact capitalisation matters to billing and to tag policies.
 TAG_APPLICATION = "Application"

@@ -1,16 +1,15 @@
-"""The metric contract the dashboards read (issue 3, metering; issue 5, evaluator).
+"""The metric contract: namespace, metric names, dimension names and sets. The product's public interface.
 
-Kept here as plain data so every builder and every test names metrics and dimensions from one place.
+Metering, the evaluator, alarms, dashboards and replay all name metrics from here; change a name only with
+a migration note (users' dashboards and alarms read them).
 """
 
 from __future__ import annotations
 
-from stacks.naming import METRIC_NAMESPACE
-
-NAMESPACE = METRIC_NAMESPACE  # "GenAI/Cost"
+NAMESPACE = "GenAI/Cost"
 BEDROCK_NAMESPACE = "AWS/Bedrock"
 
-# Metering (lambdas/metering), one EMF document per minute.
+# Metering (lambdas/metering), one EMF document per (minute, application, feature, model).
 INVOCATIONS = "Invocations"
 INPUT_TOKENS = "InputTokens"
 OUTPUT_TOKENS = "OutputTokens"
@@ -21,32 +20,37 @@ UNPRICED = "UnpricedInvocations"
 FAILED = "FailedInvocations"
 THROTTLED = "ThrottledInvocations"
 MALFORMED = "MalformedRecords"
-METERING_METRICS = (
-    INVOCATIONS,
-    INPUT_TOKENS,
-    OUTPUT_TOKENS,
-    CACHE_READ_TOKENS,
-    CACHE_WRITE_TOKENS,
-    COST,
-    UNPRICED,
-    FAILED,
-    THROTTLED,
-    MALFORMED,
+# Count metrics of a metering document and the MetricDoc / Usage attribute each one carries.
+COUNT_METRICS: tuple[tuple[str, str], ...] = (
+    (INVOCATIONS, "invocations"),
+    (INPUT_TOKENS, "input_tokens"),
+    (OUTPUT_TOKENS, "output_tokens"),
+    (CACHE_READ_TOKENS, "cache_read_tokens"),
+    (CACHE_WRITE_TOKENS, "cache_write_tokens"),
+    (UNPRICED, "unpriced"),
+    (FAILED, "failed"),
+    (THROTTLED, "throttled"),
 )
-# Evaluator (issue 5), [Environment, Application, Feature].
+METERING_METRICS = (*(name for name, _attr in COUNT_METRICS), COST, MALFORMED)
+# Attribute name (MetricDoc, the evaluator's Usage, replay's totals) -> metering metric name.
+METRIC_OF_ATTRIBUTE: dict[str, str] = {attr: name for name, attr in COUNT_METRICS} | {"cost": COST}
+# Evaluator, [Environment, Application, Feature].
 BUDGET_USED_PERCENT = "BudgetUsedPercent"
 FORECAST = "ForecastUSD"
 EVALUATOR_METRICS = (BUDGET_USED_PERCENT, FORECAST)
+# Price refresh, [Environment].
+PRICE_CATALOG_AGE_DAYS = "PriceCatalogAgeDays"
 # Free native Bedrock runtime metrics, dimension ModelId.
 BEDROCK_LATENCY = "InvocationLatency"
 BEDROCK_TTFT = "TimeToFirstToken"
+BEDROCK_INVOCATION_LOG_DELIVERY_FAILURES = "ModelInvocationLogsCloudWatchDeliveryFailure"
 BEDROCK_MODEL_DIM = "ModelId"
 
 ENVIRONMENT = "Environment"
 APPLICATION = "Application"
 FEATURE = "Feature"
 MODEL = "Model"
-# Every dimension set the metering emits (MalformedRecords: [Environment] only).
+# Every dimension set a metering document carries (MalformedRecords: [Environment] only).
 DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
     (ENVIRONMENT, APPLICATION),
     (ENVIRONMENT, APPLICATION, FEATURE),
@@ -57,6 +61,10 @@ MALFORMED_DIMENSION_SET: tuple[str, ...] = (ENVIRONMENT,)
 EVALUATOR_DIMENSION_SET: tuple[str, ...] = (ENVIRONMENT, APPLICATION, FEATURE)
 # Calls no attribution rule matches: feature "unattributed" in application "unattributed".
 UNATTRIBUTED = "unattributed"
+# The Model dimension of a call whose model id cannot be resolved.
+UNKNOWN_MODEL = "unknown"
+
+Dimensions = tuple[tuple[str, str], ...]
 
 
 def app_dims(environment: str, application: str) -> dict[str, str]:
@@ -65,6 +73,11 @@ def app_dims(environment: str, application: str) -> dict[str, str]:
 
 def feature_dims(environment: str, application: str, feature: str) -> dict[str, str]:
     return {ENVIRONMENT: environment, APPLICATION: application, FEATURE: feature}
+
+
+def feature_dimensions(environment: str, application: str, feature: str) -> Dimensions:
+    """The feature's dimension set as ordered (name, value) pairs, as alarms and GetMetricData take them."""
+    return ((ENVIRONMENT, environment), (APPLICATION, application), (FEATURE, feature))
 
 
 def search(
