@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from config.yaml_reader import YamlReadError, read_yaml
 from core.config_model import GuardrailsConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -111,13 +111,11 @@ def load_config(path: Path | str = EXAMPLE_CONFIG) -> GuardrailsConfig:
     """Load and validate a YAML config file, schema and rules; raises ConfigError with every problem."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(path, [f"cannot read the file: {exc.strerror}"]) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(path, [f"{where}not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+        data = read_yaml(raw)
+    except YamlReadError as exc:
+        raise ConfigError(path, [str(exc)]) from None
     return check_rules(parse_config(data, path), path)

@@ -203,8 +203,10 @@ class TagPolicy(StrictModel):
         description="Allowed values for the standard keys (Application, Environment, ...).",
     )
     enforced_for: list[str] = Field(
-        default_factory=lambda: ["bedrock:application-inference-profile", "lambda:function"],
-        description="Resource types where non-compliant tags are blocked (service:resource).",
+        default_factory=lambda: ["bedrock:application-inference-profile"],
+        description="Resource types where non-compliant tags are blocked (service:resource). Default: only "
+        "application inference profiles, the one type this policy is about; every type listed here blocks "
+        "tagging (and so creating, for tag-on-create types) in every account under the targets.",
     )
 
     @field_validator("allowed_values")

@@ -13,6 +13,9 @@ TAG_MODEL = "GenAI:Model"
 STANDARD_TAG_KEYS = (TAG_APPLICATION, TAG_ENVIRONMENT, TAG_WORKLOAD, TAG_MODEL)
 # Value of the Application / GenAI:Workload tags on the guardrail's own resources.
 SELF_APPLICATION = "genai-cost-guardrails"
+# Value of the Environment tag on the organization and monitoring stacks' own resources.
+MANAGEMENT_ENVIRONMENT = "management"
+MONITORING_ENVIRONMENT = "monitoring"
 
 
 def account_stack_name(account_name: str) -> str:

@@ -18,6 +18,14 @@ from core.config_model import (
     GuardrailsConfig,
 )
 from core.inference_profiles import profile_tags
+from core.naming import (
+    MANAGEMENT_ENVIRONMENT,
+    MONITORING_ENVIRONMENT,
+    SELF_APPLICATION,
+    TAG_APPLICATION,
+    TAG_ENVIRONMENT,
+    TAG_WORKLOAD,
+)
 from core.org_policies import build_deny_untagged_profiles_scp, build_tag_policy, required_tag_keys
 from core.rule_error import ConfigRuleError
 
@@ -57,6 +65,51 @@ def organization_policy_problems(config: GuardrailsConfig) -> Iterator[str]:
         yield str(exc)
 
 
+def _shown(values: Sequence[str]) -> str:
+    return ", ".join(values[:5]) + (f", and {len(values) - 5} more" if len(values) > 5 else "")
+
+
+def own_tag_problems(config: GuardrailsConfig) -> Iterator[str]:
+    """The tag policy must allow the tags this app puts on its own resources, or it would block the app's
+    own deploys in every account under the targets: Application and GenAI:Workload carry the app's name,
+    Environment every account's environment and the organization (and monitoring) stack's."""
+    org = config.organization
+    allowed = org.tag_policy.allowed_values
+    wanted: dict[str, list[str]] = {
+        TAG_APPLICATION: [SELF_APPLICATION],
+        TAG_WORKLOAD: [SELF_APPLICATION],
+        TAG_ENVIRONMENT: list(
+            dict.fromkeys(
+                [
+                    *(a.environment for a in config.accounts),
+                    MANAGEMENT_ENVIRONMENT,
+                    *([MONITORING_ENVIRONMENT] if org.monitoring_account_id else []),
+                ]
+            )
+        ),
+    }
+    for key, values in wanted.items():
+        permitted = allowed.get(key)
+        missing = [v for v in values if permitted and v not in permitted]
+        if missing:
+            yield (
+                f"organization.tag_policy.allowed_values.{key}: must include "
+                f"{', '.join(map(repr, missing))}, the {key} tag this app puts on its own resources; allowed "
+                f"now: {_shown(permitted or [])}"
+            )
+    extra_allowed = {
+        spec.key: spec.allowed_values for spec in org.tag_policy.extra_keys if spec.allowed_values
+    }
+    for a, account in enumerate(config.accounts):
+        for key, value in account.tags.items():
+            permitted = extra_allowed.get(key) or allowed.get(key)
+            if permitted and value not in permitted:
+                yield (
+                    f"accounts[{a}].tags.{key}: {value!r} is not an allowed value of tag {key} in "
+                    f"organization.tag_policy ({_shown(permitted)}); every resource of the stack carries it"
+                )
+
+
 def profile_problems(config: GuardrailsConfig) -> Iterator[str]:
     """A profile's tags must satisfy the organization's tag policy (allowed values), or the tag policy would
     block creating it in accounts where it is enforced."""
@@ -68,12 +121,9 @@ def profile_problems(config: GuardrailsConfig) -> Iterator[str]:
             for key, value in profile_tags(account, feature).items():
                 values = allowed.get(key)
                 if values and value not in values:
-                    shown = ", ".join(values[:5]) + (
-                        f", and {len(values) - 5} more" if len(values) > 5 else ""
-                    )
                     yield (
                         f"accounts[{a}].features[{f}].inference_profile: the profile's tag {key}={value!r} "
-                        f"is not in organization.tag_policy.allowed_values.{key} ({shown})"
+                        f"is not in organization.tag_policy.allowed_values.{key} ({_shown(values)})"
                     )
 
 
@@ -103,6 +153,7 @@ def rule_problems(config: GuardrailsConfig) -> list[str]:
     """Every problem the CDK-free rules find, in config order."""
     problems: list[str] = []
     problems += organization_policy_problems(config)
+    problems += own_tag_problems(config)
     for a, account in enumerate(config.accounts):
         problems += budget_notification_problems(
             account.budget_alerts, config.notifications.emails, f"accounts[{a}].budget_alerts"

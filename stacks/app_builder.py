@@ -10,6 +10,8 @@ import aws_cdk as cdk
 
 from core.config_model import GuardrailsConfig
 from core.naming import (
+    MANAGEMENT_ENVIRONMENT,
+    MONITORING_ENVIRONMENT,
     ORG_STACK_NAME,
     SELF_APPLICATION,
     TAG_APPLICATION,
@@ -71,7 +73,7 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
         description="GenAI cost guardrails: organization tag policy and cost allocation tags",
         synthesizer=stack_synthesizer(app),
     )
-    cdk.Tags.of(stacks[ORG_STACK_NAME]).add(TAG_ENVIRONMENT, "management")
+    cdk.Tags.of(stacks[ORG_STACK_NAME]).add(TAG_ENVIRONMENT, MANAGEMENT_ENVIRONMENT)
     for account in config.accounts:
         name = account_stack_name(account.name)
         stack = AccountGuardrailsStack(
@@ -95,7 +97,7 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
             env=cdk.Environment(account=org.monitoring_account_id, region=org.region),
             description="GenAI cost guardrails: organization overview dashboard (cross-account metrics)",
         )
-        cdk.Tags.of(stacks[MONITORING_STACK_NAME]).add(TAG_ENVIRONMENT, "monitoring")
+        cdk.Tags.of(stacks[MONITORING_STACK_NAME]).add(TAG_ENVIRONMENT, MONITORING_ENVIRONMENT)
     for each in stacks.values():
         cdk.Tags.of(each).add(TAG_APPLICATION, SELF_APPLICATION)
         cdk.Tags.of(each).add(TAG_WORKLOAD, SELF_APPLICATION)

@@ -91,7 +91,7 @@ def test_tag_policy_document(example_app: SynthesizedApp) -> None:
         "GenAI:Workload",
         "GenAI:Model",
     }
-    assert tags["environment"]["tag_value"]["@@assign"] == ["prod", "staging", "sandbox"]
+    assert tags["environment"]["tag_value"]["@@assign"] == ["prod", "staging", "sandbox", "management"]
 
 
 def test_too_many_features_for_one_stack_is_a_config_error(

@@ -33,7 +33,7 @@ PROD = "GenAiGuardrails-prod"
 STAGING = "GenAiGuardrails-staging"
 SANDBOX = "GenAiGuardrails-sandbox"
 EMAILS = ["finops@example.com", "genai-oncall@example.com"]
-ENFORCED = ["bedrock:application-inference-profile", "lambda:function"]
+ENFORCED = ["bedrock:application-inference-profile"]
 TEN_ALERTS = [{"percent": p, "type": "actual"} for p in (10, 20, 30, 40, 50, 60, 70, 80, 90)] + [
     {"percent": 100, "type": "forecasted"}
 ]
@@ -123,7 +123,7 @@ def test_tag_policy_json_parsed_and_compared(example_app: SynthesizedApp) -> Non
     assert content == {
         "tags": {
             "application": entry("Application"),
-            "environment": entry("Environment", ["prod", "staging", "sandbox"]),
+            "environment": entry("Environment", ["prod", "staging", "sandbox", "management"]),
             "genai:workload": entry("GenAI:Workload"),
             "genai:model": entry("GenAI:Model"),
         }

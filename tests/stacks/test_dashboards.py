@@ -63,6 +63,7 @@ def test_organization_overview_in_the_monitoring_account(
 ) -> None:
     data = copy.deepcopy(example_data)
     data["organization"]["monitoring_account_id"] = "555555555555"
+    data["organization"]["tag_policy"]["allowed_values"]["Environment"].append("monitoring")
     app = synth_factory(data)
     assert "GenAiGuardrails-Monitoring" in app.templates
     manifest = json.loads((app.outdir / "manifest.json").read_text())
