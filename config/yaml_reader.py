@@ -30,7 +30,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         for key_node, _value in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.get(key)
             except TypeError:  # an unhashable key: the base class reports it
@@ -106,8 +106,8 @@ def read_yaml(raw: bytes) -> Any:
         )
     loader = _UniqueKeyLoader(text)
     try:
-        return loader.construct_document(root)  # type: ignore[no-untyped-call]
+        return loader.construct_document(root)
     except yaml.YAMLError as exc:
         raise YamlReadError(f"{_where(exc)}{getattr(exc, 'problem', exc)}") from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
