@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from core.alarm_definitions import build_alarm_set
-from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition
+from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition, ServiceHealthAlarm
 from core.config_model import Account, GuardrailsConfig
 from dashboards import account_dashboards
 
@@ -60,15 +60,15 @@ class StackPlan:
         return sum(self.resources.values())
 
 
-def _alarm_bytes(alarm: AlarmDefinition | CompositeAlarmDefinition, tag_bytes: int) -> int:
+def _alarm_bytes(
+    alarm: AlarmDefinition | CompositeAlarmDefinition | ServiceHealthAlarm, tag_bytes: int
+) -> int:
     """An upper bound of one alarm's template resource: its definition's JSON plus the resource envelope."""
     return len(json.dumps(dataclasses.asdict(alarm))) + ALARM_ENVELOPE_BYTES + tag_bytes
 
 
 def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: str) -> StackPlan:
-    alarm_set = build_alarm_set(
-        config, account, metering_function_name="metering", dead_letter_queue_name="metering-dlq"
-    )
+    alarm_set = build_alarm_set(config, account)
     log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
     dashboards = account_dashboards(account, alarm_set, log_group)
     profiled = [f for f in account.features if f.inference_profile is not None]
@@ -76,7 +76,7 @@ def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: s
     if account.kill_switch is not None and account.kill_switch.enabled:
         switches.append(account.kill_switch)
     resources = dict(BASE_RESOURCES)
-    resources["alarms"] = len(alarm_set.alarms) + len(alarm_set.composites)
+    resources["alarms"] = len(alarm_set.alarms) + len(alarm_set.composites) + len(alarm_set.service_health)
     resources["dashboards"] = len(dashboards)
     resources["email subscriptions"] = PER_EMAIL * len(config.notifications.emails)
     resources["feature profiles and budgets"] = PER_FEATURE_PROFILE * len(profiled)
@@ -91,7 +91,11 @@ def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: s
         resources["price refresh"] = PRICE_REFRESH
     # Every taggable resource carries the account's extra tags (the standard three are in the envelope).
     tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
-    every: list[AlarmDefinition | CompositeAlarmDefinition] = [*alarm_set.alarms, *alarm_set.composites]
+    every: list[AlarmDefinition | CompositeAlarmDefinition | ServiceHealthAlarm] = [
+        *alarm_set.alarms,
+        *alarm_set.composites,
+        *alarm_set.service_health,
+    ]
     alarm_bytes = sum(_alarm_bytes(a, tag_bytes) for a in every)
     dashboard_bytes = sum(
         len(json.dumps(json.dumps(d.body, separators=(",", ":")))) + ALARM_ENVELOPE_BYTES for d in dashboards

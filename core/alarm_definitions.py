@@ -31,6 +31,7 @@ from core.alarm_model import (
 )
 from core.config_model import Account, Feature, GuardrailsConfig
 from core.naming import alarm_name
+from core.service_health import service_health_alarms
 
 # Periods (seconds). Alarms use CloudWatch's default sliding evaluation window, so a 1-hour period
 # re-evaluated every minute is a rolling hour and a 1-day period a rolling 24 hours.
@@ -443,15 +444,9 @@ def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def account_alarms(
-    account: Account,
-    runbook_url: str,
-    *,
-    metering_function_name: str | None = None,
-    dead_letter_queue_name: str | None = None,
-) -> tuple[AlarmDefinition, ...]:
-    """Account-wide health alarms. The metering Lambda and DLQ alarms exist only when their names are given
-    (the CDK passes deploy-time tokens; an offline replay has neither)."""
+def account_alarms(account: Account, runbook_url: str) -> tuple[AlarmDefinition, ...]:
+    """Account-wide alarms on the metered data (unattributed share, unpriced and malformed records). The
+    guardrail's own health (Lambda errors, the heartbeat, ...) is in core.service_health."""
     env = account.environment
     who = f"Account {account.name} (environment {env})"
     apps = [*account.applications, c.UNATTRIBUTED]
@@ -546,90 +541,39 @@ def account_alarms(
                 **common,  # type: ignore[arg-type]
             )
         )
-    single: list[tuple[str, str, str, str, tuple[tuple[str, str], ...], str, str]] = [
-        (
-            "MalformedRecords",
-            c.NAMESPACE,
-            "MalformedRecords",
-            "Sum",
-            (("Environment", env),),
-            "MalformedRecords > 0 in 5 minutes: invocation-log records the metering Lambda could not parse "
-            "(their cost is not counted).",
-            "malformed-records",
-        ),
-        (
-            "InvocationLogDeliveryFailures",
-            "AWS/Bedrock",
-            "ModelInvocationLogsCloudWatchDeliveryFailure",
-            "Sum",
-            (),
-            "Bedrock ModelInvocationLogsCloudWatchDeliveryFailure > 0 in 5 minutes: invocation logs are not "
-            "reaching CloudWatch Logs, so nothing is metered.",
-            "invocation-log-delivery-failures",
-        ),
-    ]
-    if metering_function_name is not None:
-        single.append(
-            (
-                "MeteringErrors",
-                "AWS/Lambda",
-                "Errors",
-                "Sum",
-                (("FunctionName", metering_function_name),),
-                "the metering Lambda's Errors > 0 in 5 minutes: batches go to its dead-letter queue "
-                "unmetered.",
-                "metering-errors",
-            )
-        )
-    if dead_letter_queue_name is not None:
-        single.append(
-            (
-                "MeteringDlqDepth",
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesVisible",
-                "Maximum",
-                (("QueueName", dead_letter_queue_name),),
-                "the metering dead-letter queue holds messages (ApproximateNumberOfMessagesVisible > 0): "
-                "failed batches wait to be replayed.",
-                "metering-dead-letter-queue",
-            )
-        )
-    for kind, namespace, metric, stat, dims, text, anchor in single:
-        alarms.append(
-            AlarmDefinition(
-                key=kind,
-                kind=kind,
-                name=alarm_name(account.name, "account", kind),
-                description=_describe(f"{who}: {text}", _runbook(runbook_url, anchor)),
-                queries=(
-                    MetricStatQuery(
-                        id="m",
-                        metric_name=metric,
-                        dimensions=dims,
-                        stat=stat,
-                        period=FIVE_MINUTES,
-                        namespace=namespace,
-                        label=metric,
-                        return_data=True,
-                    ),
+    # Malformed records: invocation-log records metering could not read (their cost is not counted).
+    alarms.append(
+        AlarmDefinition(
+            key="MalformedRecords",
+            kind="MalformedRecords",
+            name=alarm_name(account.name, "account", "MalformedRecords"),
+            description=_describe(
+                f"{who}: MalformedRecords > 0 in 5 minutes: invocation-log records the metering Lambda could "
+                "not parse (their cost is not counted).",
+                _runbook(runbook_url, "malformed-records"),
+            ),
+            queries=(
+                MetricStatQuery(
+                    id="m",
+                    metric_name=c.MALFORMED,
+                    dimensions=((c.ENVIRONMENT, env),),
+                    stat="Sum",
+                    period=FIVE_MINUTES,
+                    label=c.MALFORMED,
+                    return_data=True,
                 ),
-                comparison="GreaterThanThreshold",
-                threshold=0.0,
-                evaluation_periods=1,
-                datapoints_to_alarm=1,
-                **common,  # type: ignore[arg-type]
-            )
+            ),
+            comparison="GreaterThanThreshold",
+            threshold=0.0,
+            evaluation_periods=1,
+            datapoints_to_alarm=1,
+            **common,  # type: ignore[arg-type]
         )
+    )
     return tuple(alarms)
 
 
-def build_alarm_set(
-    config: GuardrailsConfig,
-    account: Account,
-    *,
-    metering_function_name: str | None = None,
-    dead_letter_queue_name: str | None = None,
-) -> AccountAlarmSet:
+def build_alarm_set(config: GuardrailsConfig, account: Account) -> AccountAlarmSet:
     """Every alarm of one account, checked against CloudWatch's limits."""
     runbook = config.notifications.runbook_url
     alarms: list[AlarmDefinition] = []
@@ -638,19 +582,13 @@ def build_alarm_set(
         children, composite = feature_alarms(account, feature, runbook)
         alarms.extend(children)
         composites.append(composite)
-    alarms.extend(
-        account_alarms(
-            account,
-            runbook,
-            metering_function_name=metering_function_name,
-            dead_letter_queue_name=dead_letter_queue_name,
-        )
-    )
+    alarms.extend(account_alarms(account, runbook))
+    health = service_health_alarms(account, runbook)
     for alarm in alarms:
         check_limits(alarm)
     for composite in composites:
         check_composite_limits(composite)
-    names = [a.name for a in alarms] + [c.name for c in composites]
+    names = [a.name for a in alarms] + [c.name for c in composites] + [h.name for h in health]
     if len(set(names)) != len(names):
         raise AlarmLimitError(f"account {account.name}: alarm names repeat")
     return AccountAlarmSet(
@@ -658,4 +596,5 @@ def build_alarm_set(
         environment=account.environment,
         alarms=tuple(alarms),
         composites=tuple(composites),
+        service_health=health,
     )

@@ -135,6 +135,36 @@ class CompositeAlarmDefinition:
         return None if self.subject == ACCOUNT_SUBJECT else self.subject
 
 
+# What a health metric is about: one of the guardrail's resources, or Bedrock itself.
+Source = Literal["metering", "evaluator", "price_refresh", "dead_letter_queue", "bedrock"]
+
+
+@dataclass(frozen=True)
+class ServiceMetric:
+    id: str
+    source: Source
+    metric_name: str
+    statistic: str
+
+
+@dataclass(frozen=True)
+class ServiceHealthAlarm:
+    """One alarm on AWS-published metrics; `expression` combines the metrics by id (None: the one metric)."""
+
+    key: str
+    kind: str
+    name: str
+    description: str
+    metrics: tuple[ServiceMetric, ...]
+    threshold: float
+    expression: str | None = None
+    period: int = 300
+    comparison: Comparison = "GreaterThanThreshold"
+    evaluation_periods: int = 1
+    datapoints_to_alarm: int = 1
+    treat_missing_data: TreatMissingData = "notBreaching"
+
+
 @dataclass(frozen=True)
 class AccountAlarmSet:
     """Everything alarmed in one account, in deployment order (composites after their children)."""
@@ -143,13 +173,19 @@ class AccountAlarmSet:
     environment: str
     alarms: tuple[AlarmDefinition, ...]
     composites: tuple[CompositeAlarmDefinition, ...] = field(default=())
+    # Alarms on AWS-published metrics of the guardrail's own resources (core.service_health).
+    service_health: tuple[ServiceHealthAlarm, ...] = field(default=())
 
     def family(self, family: Family) -> tuple[AlarmDefinition, ...]:
         return tuple(a for a in self.alarms if a.family == family)
 
     def names(self) -> list[str]:
-        """Every alarm name, metric alarms first."""
-        return [a.name for a in self.alarms] + [c.name for c in self.composites]
+        """Every alarm name: metric alarms, composites, then the guardrail's own health alarms."""
+        return (
+            [a.name for a in self.alarms]
+            + [c.name for c in self.composites]
+            + [h.name for h in self.service_health]
+        )
 
     def names_by_feature(self) -> dict[str, list[str]]:
         """Feature -> the names of its alarms and its composite."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from core.alarm_model import Source
 from core.config_model import Account, GuardrailsConfig
 from core.contract import NAMESPACE
 from core.naming import account_stack_name, alarm_name_prefix
@@ -93,6 +95,7 @@ class AccountGuardrailsStack(cdk.Stack):
             self,
             "Metering",
             settings=account.invocation_logging,
+            reserved_concurrency=account.metering.reserved_concurrency,
             code=self.lambda_code,
             key=self.data_key.key,
             # {profile id: feature} for the profiles created above: attribution with no API call.
@@ -120,16 +123,6 @@ class AccountGuardrailsStack(cdk.Stack):
             self.price_refresh.add_reader(self.metering.function)
             cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
 
-        # Alarms (one construct per family, definitions in stacks/alarm_definitions.py) and the evaluator.
-        self.alarms = GuardrailAlarms(
-            self,
-            "Alarms",
-            config=config,
-            account=account,
-            topic=self.notifications.topic,
-            metering_function=self.metering.function,
-            dead_letter_queue=self.metering.dead_letter_queue,
-        )
         self.evaluator = BudgetEvaluator(
             self,
             "Evaluator",
@@ -140,6 +133,23 @@ class AccountGuardrailsStack(cdk.Stack):
             schedule_minutes=account.evaluator.schedule_minutes,
             metrics_namespace=NAMESPACE,
             alarm_name_prefix=alarm_name_prefix(account.name),
+        )
+        functions: dict[Source, lambda_.IFunction] = {
+            "metering": self.metering.function,
+            "evaluator": self.evaluator.function,
+        }
+        if self.price_refresh is not None:
+            functions["price_refresh"] = self.price_refresh.function
+        # Alarms: one construct per family (definitions in core/alarm_definitions.py), and the guardrail's own
+        # health (core/service_health.py) on the functions above.
+        self.alarms = GuardrailAlarms(
+            self,
+            "Alarms",
+            config=config,
+            account=account,
+            topic=self.notifications.topic,
+            functions=functions,
+            dead_letter_queue=self.metering.dead_letter_queue,
         )
         cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 

@@ -11,6 +11,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from core.contract import NAMESPACE
+
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 # Public Powertools for AWS Lambda (Python) v3 layer, published by AWS in every commercial region under
@@ -44,7 +46,8 @@ class GuardrailFunction(Construct):
         timeout: cdk.Duration | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_key: kms.IKey,
-        metrics_namespace: str = "GenAI/Cost",
+        metrics_namespace: str = NAMESPACE,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -66,6 +69,7 @@ class GuardrailFunction(Construct):
             memory_size=memory_size,
             timeout=timeout or cdk.Duration.seconds(60),
             layers=[layer],
+            reserved_concurrent_executions=reserved_concurrency,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             environment={

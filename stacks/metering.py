@@ -21,6 +21,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from core.config_model import LOG_RETENTION_DAYS, InvocationLogging
+from core.contract import NAMESPACE
 from core.runtime_config import PROFILE_FEATURES_ENV
 from stacks.guardrail_function import GuardrailFunction
 from stacks.nag import (
@@ -147,10 +148,11 @@ class BedrockInvocationMetering(Construct):
         construct_id: str,
         *,
         settings: InvocationLogging,
+        reserved_concurrency: int | None,
         code: lambda_.Code,
         key: kms.IKey,
         profile_features_json: str | None = None,
-        metrics_namespace: str = "GenAI/Cost",
+        metrics_namespace: str = NAMESPACE,
     ) -> None:
         super().__init__(scope, construct_id)
         self.logging: InvocationLoggingSetup | None = None
@@ -186,6 +188,7 @@ class BedrockInvocationMetering(Construct):
             timeout=cdk.Duration.seconds(60),
             log_key=key,
             metrics_namespace=metrics_namespace,
+            reserved_concurrency=reserved_concurrency,
         )
         self.function = self.metering.function
         # The one AWS call metering may make: resolving an application inference profile it was not told

@@ -20,6 +20,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from core.contract import NAMESPACE
 from core.runtime_config import (
     DEFAULT_PRICE_KEY,
     PRICE_BUCKET_ENV,
@@ -46,7 +47,7 @@ class PriceCatalogRefresh(Construct):
         topic: sns.ITopic,
         topic_key: kms.IKey | None = None,
         schedule_days: int = 7,
-        metrics_namespace: str = "GenAI/Cost",
+        metrics_namespace: str = NAMESPACE,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key

@@ -49,12 +49,9 @@ def test_every_definition_is_in_the_template_as_defined(
     config = parse_config(example_data)
     defined = build_alarm_set(config, config.account("prod"))
     alarms = _alarms(example_app)
-    # Metering alarms carry deploy-time names: every other definition is in the template field by field.
-    assert {
-        "GenAiGuardrails-prod-account-MeteringErrors",
-        "GenAiGuardrails-prod-account-MeteringDlqDepth",
-    } <= set(alarms)
-    assert len(alarms) == len(defined.alarms) + 2
+    # Every metric-data alarm is in the template field by field; the guardrail's own health alarms are
+    # checked in test_the_guardrail_watches_its_own_pipeline.
+    assert set(alarms) == {a.name for a in defined.alarms} | {h.name for h in defined.service_health}
     for d in defined.alarms:
         props = alarms[d.name]
         assert props["AlarmDescription"] == d.description
@@ -184,22 +181,7 @@ def test_account_health_alarms_page_the_topic(example_app: SynthesizedApp) -> No
     assert _expr(unpriced, "unpriced") == "FILL(app1, 0) + FILL(app2, 0) + FILL(app3, 0)"
     malformed = alarms[p + "MalformedRecords"]
     assert _dims(_stat(malformed, "m")) == {"Environment": "prod"}
-    delivery = alarms[p + "InvocationLogDeliveryFailures"]
-    assert _stat(delivery, "m")["Metric"]["Namespace"] == "AWS/Bedrock"
-    assert _stat(delivery, "m")["Metric"]["MetricName"] == "ModelInvocationLogsCloudWatchDeliveryFailure"
-    errors = _stat(alarms[p + "MeteringErrors"], "m")
-    assert (errors["Metric"]["Namespace"], errors["Metric"]["MetricName"]) == ("AWS/Lambda", "Errors")
-    assert "Ref" in errors["Metric"]["Dimensions"][0]["Value"]
-    dlq = _stat(alarms[p + "MeteringDlqDepth"], "m")
-    assert dlq["Metric"]["MetricName"] == "ApproximateNumberOfMessagesVisible" and dlq["Stat"] == "Maximum"
-    for name in (
-        "UnattributedShare",
-        "UnpricedInvocations",
-        "MalformedRecords",
-        "InvocationLogDeliveryFailures",
-        "MeteringErrors",
-        "MeteringDlqDepth",
-    ):
+    for name in ("UnattributedShare", "UnpricedInvocations", "MalformedRecords"):
         props = alarms[p + name]
         assert props["AlarmActions"] == topic == props["OKActions"], name
         assert props["TreatMissingData"] == "notBreaching"
@@ -230,9 +212,7 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
     data = example_data if variant == "example" else _sixty_features(example_data)
     config = parse_config(data)
     for account in config.accounts:
-        alarm_set = build_alarm_set(
-            config, account, metering_function_name="fn", dead_letter_queue_name="dlq"
-        )
+        alarm_set = build_alarm_set(config, account)
         for alarm in alarm_set.alarms:
             assert len(alarm.metric_stats) <= MAX_METRIC_STATS_PER_ALARM
             assert len(alarm.expressions) <= 10
@@ -244,7 +224,7 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
         prod = build_alarm_set(config, config.account("prod"))
         assert len(prod.composites) == 60
         assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 premium models + the feature total
-        assert len(prod.alarms) == 60 * 8 + 4
+        assert len(prod.alarms) == 60 * 8 + 3  # and the account's: unattributed, unpriced, malformed
 
 
 def test_limits_are_enforced_with_a_clear_message(example_data: dict[str, Any]) -> None:
@@ -285,11 +265,87 @@ def test_every_runbook_link_lands_on_a_runbook_section(example_data: dict[str, A
     config = parse_config(example_data)
     linked = {"budget-threshold-notifications"}  # the evaluator's messages (lambdas/evaluator/service.py)
     for account in config.accounts:
-        alarm_set = build_alarm_set(config, account, metering_function_name="fn", dead_letter_queue_name="q")
-        descriptions = [a.description for a in alarm_set.alarms] + [
-            c.description for c in alarm_set.composites
-        ]
+        alarm_set = build_alarm_set(config, account)
+        descriptions = (
+            [a.description for a in alarm_set.alarms]
+            + [c.description for c in alarm_set.composites]
+            + [h.description for h in alarm_set.service_health]
+        )
         for description in descriptions:
             linked.update(re.findall(r"runbook\.md#([a-z0-9-]+)", description))
-    assert "traffic" in linked and "cost-burst" in linked
+    assert {"traffic", "cost-burst", "metering-heartbeat", "evaluator-errors"} <= linked
     assert linked <= anchors, f"runbook sections missing for {sorted(linked - anchors)}"
+
+
+def _function_id(app: SynthesizedApp, stack: str, handler: str) -> str:
+    (logical_id,) = [
+        k
+        for k, v in app.resources(stack, "AWS::Lambda::Function").items()
+        if v["Properties"].get("Handler") == handler
+    ]
+    return logical_id
+
+
+SERVICE_HEALTH = {
+    # kind: (namespace, metric, statistic, the Lambda it watches or None)
+    "InvocationLogDeliveryFailures": (
+        "AWS/Bedrock",
+        "ModelInvocationLogsCloudWatchDeliveryFailure",
+        "Sum",
+        None,
+    ),
+    "MeteringErrors": ("AWS/Lambda", "Errors", "Sum", "lambdas.metering.handler.lambda_handler"),
+    "MeteringThrottles": ("AWS/Lambda", "Throttles", "Sum", "lambdas.metering.handler.lambda_handler"),
+    "MeteringDroppedEvents": (
+        "AWS/Lambda",
+        "AsyncEventsDropped",
+        "Sum",
+        "lambdas.metering.handler.lambda_handler",
+    ),
+    "MeteringDestinationFailures": (
+        "AWS/Lambda",
+        "DestinationDeliveryFailures",
+        "Sum",
+        "lambdas.metering.handler.lambda_handler",
+    ),
+    "EvaluatorErrors": ("AWS/Lambda", "Errors", "Sum", "lambdas.evaluator.handler.lambda_handler"),
+    "MeteringDlqDepth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", None),
+}
+
+
+def test_the_guardrail_watches_its_own_pipeline(example_app: SynthesizedApp) -> None:
+    alarms = _alarms(example_app)
+    topic = [{"Ref": _topic(example_app)}]
+    p = "GenAiGuardrails-prod-account-"
+    for kind, (namespace, metric, statistic, handler) in SERVICE_HEALTH.items():
+        props = alarms[p + kind]
+        assert (props["Namespace"], props["MetricName"], props["Statistic"]) == (namespace, metric, statistic)
+        assert props["AlarmActions"] == topic == props["OKActions"], kind
+        assert props["TreatMissingData"] == "notBreaching" and props["Threshold"] == 0
+        assert f"{RUNBOOK}#" in props["AlarmDescription"]
+        if handler is not None:
+            (dimension,) = props["Dimensions"]
+            assert dimension == {
+                "Name": "FunctionName",
+                "Value": {"Ref": _function_id(example_app, STACK, handler)},
+            }
+    heartbeat = alarms[p + "MeteringHeartbeat"]
+    metrics = {m["Id"]: m for m in heartbeat["Metrics"]}
+    assert metrics["bedrock"]["MetricStat"]["Metric"] == {
+        "Namespace": "AWS/Bedrock",
+        "MetricName": "Invocations",
+    }
+    metered = metrics["metered"]["MetricStat"]["Metric"]
+    assert (metered["Namespace"], metered["MetricName"]) == ("AWS/Lambda", "Invocations")
+    watched = [m for m in heartbeat["Metrics"] if m.get("ReturnData", True)]
+    assert [m["Expression"] for m in watched] == ["IF(FILL(bedrock, 0) > 0 AND FILL(metered, 0) == 0, 1, 0)"]
+    assert heartbeat["EvaluationPeriods"] == heartbeat["DatapointsToAlarm"] == 3
+    assert heartbeat["AlarmActions"] == topic
+    # Price refresh is off in the example: no alarm on a function that does not exist.
+    assert p + "PriceRefreshErrors" not in alarms
+
+
+def test_metering_reserves_its_concurrency(example_app: SynthesizedApp) -> None:
+    metering = _function_id(example_app, STACK, "lambdas.metering.handler.lambda_handler")
+    props = example_app.resources(STACK, "AWS::Lambda::Function")[metering]["Properties"]
+    assert props["ReservedConcurrentExecutions"] == 5
