@@ -54,7 +54,10 @@ def synthesize(config_path_or_data: Path | dict[str, Any], outdir: Path) -> Synt
         config = load_config(config_path_or_data)
     else:
         config = parse_config(config_path_or_data)
-    app = cdk.App(outdir=str(outdir))
+    from app import cli_equivalent_context
+
+    # cdk.json's feature flags and the CLI's defaults: the templates tests see are the ones that deploy.
+    app = cdk.App(outdir=str(outdir), context=cli_equivalent_context())
     stacks = build_app(app, config)
     app.synth()
     return SynthesizedApp(outdir, list(stacks))

@@ -473,7 +473,9 @@ def test_kill_switches_account_and_feature(variant_app: SynthesizedApp) -> None:
         assert sorted(allow["Action"]) == ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
         assert allow["Condition"] == {"ArnEquals": {"iam:PolicyARN": {"Ref": policy_id}}}
         resources = allow["Resource"] if isinstance(allow["Resource"], list) else [allow["Resource"]]
-        assert [r["Fn::Join"][1][-1] for r in resources] == [f":iam::222222222222:role/{n}" for n in roles]
+        assert sorted(r["Fn::Join"][1][-1] for r in resources) == sorted(
+            f":iam::222222222222:role/{n}" for n in roles
+        )
         assert action_id.startswith("KillSwitches")
 
 
