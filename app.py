@@ -17,13 +17,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 CDK_JSON = ROOT / "cdk.json"
 # What the CDK CLI puts in every app's context unless told otherwise (`cdk synth` passes these in
-# CDK_CONTEXT_JSON): resource path and asset metadata, version reporting, bundle every stack.
+# CDK_CONTEXT_JSON): resource path and asset metadata, version reporting, bundle every stack. Not its
+# `@aws-cdk/core:failSynthOnValidationErrors: false`: the CLI reports cdk-nag failures itself; without the
+# CLI, synth must fail on them (templates are the same either way).
 CLI_DEFAULT_CONTEXT: dict[str, Any] = {
     "aws:cdk:enable-path-metadata": True,
     "aws:cdk:enable-asset-metadata": True,
     "aws:cdk:version-reporting": True,
     "aws:cdk:bundling-stacks": ["**"],
-    "@aws-cdk/core:failSynthOnValidationErrors": False,
 }
 
 
