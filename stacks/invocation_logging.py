@@ -90,15 +90,9 @@ class InvocationLoggingConfiguration(Construct):
                 )
             )
         acknowledge(self.handler.function, INVOCATION_LOGGING_FUNCTION)
-        self.provider_logs = logs.LogGroup(
-            self,
-            "ProviderLogs",
-            retention=logs.RetentionDays.ONE_MONTH,
-            encryption_key=key,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
+        # The framework logs into the handler's encrypted group: one log group per custom resource.
         self.provider = cr.Provider(
-            self, "Provider", on_event_handler=self.handler.function, log_group=self.provider_logs
+            self, "Provider", on_event_handler=self.handler.function, log_group=self.handler.log_group
         )
         handler_id = cdk.Stack.of(self).get_logical_id(
             self.handler.function.node.default_child  # type: ignore[arg-type]
