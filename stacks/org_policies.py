@@ -1,11 +1,13 @@
 """Optional service control policy: deny creating an application inference profile without the required
-tags in the request (`organization.deny_untagged_inference_profiles`, off by default).
+tags in the request, and removing a required tag from one afterwards
+(`organization.deny_untagged_inference_profiles`, off by default).
 
 Blast radius (README, "Budgets and tags"): every principal in every account under the targets, the
 account root and administrators included, gets AccessDenied on `bedrock:CreateInferenceProfile` unless
-the request carries every required tag key; profiles created by this app carry them. The management
-account and service-linked roles are never affected by SCPs. Requires SCPs to be enabled in the
-organization.
+the request carries every required tag key, and on `bedrock:UntagResource` of an application inference
+profile when the request names a required key; profiles created by this app carry them and never drop
+them. The management account and service-linked roles are never affected by SCPs. Requires SCPs to be
+enabled in the organization.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ def required_tag_keys(organization: Organization) -> list[str]:
 
 
 def build_deny_untagged_profiles_scp(tag_keys: Sequence[str]) -> dict[str, Any]:
-    """One Deny statement per key: a create request missing any one of them is denied."""
-    statements = [
+    """One Deny statement per key: a create request missing any one of them is denied; and one for
+    UntagResource naming any of them on an application inference profile."""
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "DenyProfileWithout" + re.sub(r"[^A-Za-z0-9]", "", key),
             "Effect": "Deny",
@@ -44,6 +47,15 @@ def build_deny_untagged_profiles_scp(tag_keys: Sequence[str]) -> dict[str, Any]:
         }
         for key in tag_keys
     ]
+    statements.append(
+        {
+            "Sid": "DenyRemovingProfileCostTags",
+            "Effect": "Deny",
+            "Action": "bedrock:UntagResource",
+            "Resource": "arn:*:bedrock:*:*:application-inference-profile/*",
+            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": list(tag_keys)}},
+        }
+    )
     document = {"Version": "2012-10-17", "Statement": statements}
     size = len(json.dumps(document, separators=(",", ":")))
     if size > SCP_MAX_CHARS:
@@ -65,7 +77,7 @@ class DenyUntaggedInferenceProfiles(Construct):
             self,
             "Policy",
             name="genai-cost-guardrails-deny-untagged-profiles",
-            description="Deny creating Bedrock application inference profiles without the cost tags",
+            description="Deny Bedrock application inference profiles without the cost tags, or removing them",
             type="SERVICE_CONTROL_POLICY",
             content=self.document,
             target_ids=targets or None,
