@@ -460,6 +460,12 @@ class PriceRefresh(StrictModel):
     schedule_days: int = Field(
         default=7, ge=1, le=90, description="Days between refreshes (weekly by default)."
     )
+    allow_price_drops: bool = Field(
+        default=False,
+        description="Publish a zero price or a drop of more than 50% for a model in use. Off: such prices "
+        "are held back (the previous price stays) and notified; turn on for one refresh when AWS really "
+        "cut a price.",
+    )
 
 
 class Account(StrictModel):

@@ -122,6 +122,7 @@ class AccountGuardrailsStack(cdk.Stack):
                 topic=self.notifications.topic,
                 topic_key=self.notifications.key,
                 schedule_days=account.price_refresh.schedule_days,
+                allow_price_drops=account.price_refresh.allow_price_drops,
                 metrics_namespace=METRIC_NAMESPACE,
             )
             self.price_refresh.add_reader(self.metering.function)
