@@ -482,12 +482,7 @@ class CustomResourceResponder:
         raw = props.get(request) or props.get("Create")
         if resource["Type"] != "Custom::AWS" or raw is None:
             return logical_id, {}
-        cfn = profile.client("cloudformation", self.endpoint, region)
-        physical = {
-            r["LogicalResourceId"]: r
-            for r in cfn.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
-        }
-        context = _Resolver(self.endpoint, profile, region, stack["StackName"], template, physical)
+        context = self._resolver(profile, region, stack, template)
         try:
             call = json.loads(context.resolve(raw))
         except Unresolvable as exc:
@@ -520,6 +515,17 @@ class CustomResourceResponder:
         physical_id = call.get("physicalResourceId", {}).get("id")
         return str(physical_id or logical_id), {}
 
+    def _resolver(
+        self, profile: Profile, region: str, stack: dict[str, Any], template: dict[str, Any]
+    ) -> _Resolver:
+        """Intrinsic functions over the stack's physical ids, as CloudFormation resolves them."""
+        cfn = profile.client("cloudformation", self.endpoint, region)
+        physical = {
+            r["LogicalResourceId"]: r
+            for r in cfn.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
+        }
+        return _Resolver(self.endpoint, profile, region, stack["StackName"], template, physical)
+
     def _create_by_provider(
         self,
         profile: Profile,
@@ -529,12 +535,7 @@ class CustomResourceResponder:
         logical_id: str,
         user_function: str,
     ) -> tuple[str, dict[str, Any]]:
-        cfn = profile.client("cloudformation", self.endpoint, region)
-        physical = {
-            r["LogicalResourceId"]: r
-            for r in cfn.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
-        }
-        context = _Resolver(self.endpoint, profile, region, stack["StackName"], template, physical)
+        context = self._resolver(profile, region, stack, template)
         resource = template["Resources"][logical_id]
         request = {
             "RequestType": "Create",
