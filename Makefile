@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := npx --no-install cdk --no-notices
 
-.PHONY: install synth test check e2e lint bench schema snapshots preview clean demo
+.PHONY: install synth test check e2e lint bench schema snapshots preview clean demo checkov
 .DEFAULT_GOAL := synth
 
 $(PY_STAMP): pyproject.toml
@@ -29,8 +29,8 @@ $(NPM_STAMP): package.json package-lock.json
 
 install: $(PY_STAMP) $(NPM_STAMP)
 
-# The app with cdk.json's context writes exactly what `cdk synth` writes (tests/e2e checks it), without the
-# CLI's notices.
+# The app with cdk.json's context writes exactly what `cdk synth` writes (tests/stacks/test_app_entry_point.py),
+# without the CLI's notices.
 synth: install
 	@rm -rf cdk.out
 	$(BIN)/python app.py
@@ -71,7 +71,27 @@ preview: install
 	$(BIN)/python -m cli.preview
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out cdk.out.all-options .pytest_cache .mypy_cache .ruff_cache
+
+# checkov over every template of the example config and of a config with every option on; each failed
+# check must be explained in docs/security.md (cli/checkov_report.py). Not part of `make test`: it downloads
+# checkov into its own venv (checkov pins an older boto3: never into the project's .venv).
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+ALL_OPTIONS_CONFIG := tests/data/all-options.yaml
+
+$(CHECKOV_STAMP):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+checkov: synth $(CHECKOV_STAMP)
+	$(CDK) synth -q -c config=$(ALL_OPTIONS_CONFIG) --output cdk.out.all-options
+	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --quiet --compact --skip-download --soft-fail \
+		-o json $$(for f in cdk.out/*.template.json cdk.out.all-options/*.template.json; do echo "-f $$f"; done) \
+		> cdk.out/checkov.json
+	$(BIN)/python -m cli.checkov_report cdk.out/checkov.json docs/security.md
 
 demo: install
 	$(BIN)/genai-guardrails simulate --config config/example.yaml --account prod --days 7 --seed 7 --out .demo/invocations.jsonl.gz

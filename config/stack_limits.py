@@ -32,13 +32,17 @@ BASE_RESOURCES = {
     "evaluator": 7,  # log group, role, policy, function, table, schedule rule, permission
     "metadata": 1,  # AWS::CDK::Metadata (CLI synth)
 }
-INVOCATION_LOGGING_CREATE = 8  # log group, delivery role + policy, custom resource + provider (4)
+# The logging custom resource: its function (log group, role, policy, function), the Provider framework's
+# function (role, policy, function) and the resource; `create` adds the log group, the delivery role, and
+# the upgrade guard (an AwsCustomResource and its provider: function, role, policy, log group).
+INVOCATION_LOGGING_LOOKUP = 8
+INVOCATION_LOGGING_CREATE = 16
 ANOMALY_DETECTION = 2  # monitor, subscription
 SLACK_CHANNEL = 2  # Chatbot channel configuration, its role
 PER_EMAIL = 1  # SNS email subscription
 PER_FEATURE_PROFILE = 2  # application inference profile, its feature budget
 PER_KILL_SWITCH = 3  # deny policy, execution role, budgets action
-PRICE_REFRESH = 8  # log group, role, policy, function, permission, bucket + policy, schedule rule
+PRICE_REFRESH = 9  # log group, role, policy, function, permission, bucket + policy + key, schedule rule
 
 # Template bytes (bench/stack_size.py measures them): parameters and outputs, a resource other than an alarm
 # or a dashboard, and the envelope of an alarm around its definition's JSON (logical id, type, tags, ids).
@@ -83,6 +87,8 @@ def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: s
     resources["kill switches"] = PER_KILL_SWITCH * len(switches)
     if account.invocation_logging.mode == "create":
         resources["invocation logging"] = INVOCATION_LOGGING_CREATE
+    elif account.invocation_logging.log_group_name is None:  # existing: looked up at deploy time
+        resources["invocation logging"] = INVOCATION_LOGGING_LOOKUP
     if account.anomaly_detection.enabled:
         resources["anomaly detection"] = ANOMALY_DETECTION
     if config.notifications.slack is not None:

@@ -380,13 +380,16 @@ class Feature(StrictModel):
 class InvocationLogging(StrictModel):
     mode: Literal["create", "existing"] = Field(
         default="create",
-        description="create: this stack turns on invocation logging; existing: the account already has it.",
+        description="create: this stack makes sure invocations are logged to CloudWatch Logs, keeping any "
+        "logging the account already has (README 'Invocation logging'); existing: read only, meter the "
+        "log group the account already logs to.",
     )
     log_group_name: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_\-/.#]+$",
         max_length=512,
-        description="Log group to create, or the existing one to meter (required with mode: existing).",
+        description="Log group to create; with mode: existing, the log group to meter (left out: the "
+        "account's CloudWatch Logs destination, looked up at deploy time).",
     )
     retention_days: int = Field(default=30, description="Retention of the created log group.")
     text_data_delivery: bool = Field(
@@ -399,12 +402,6 @@ class InvocationLogging(StrictModel):
         if value not in LOG_RETENTION_DAYS:
             raise ValueError(f"{value} is not a CloudWatch Logs retention; allowed: {LOG_RETENTION_DAYS}")
         return value
-
-    @model_validator(mode="after")
-    def _existing(self) -> InvocationLogging:
-        if self.mode == "existing" and not self.log_group_name:
-            raise ValueError("log_group_name: required when mode is 'existing'")
-        return self
 
 
 class Metering(StrictModel):
@@ -478,6 +475,12 @@ class PriceRefresh(StrictModel):
     )
     schedule_days: int = Field(
         default=7, ge=1, le=90, description="Days between refreshes (weekly by default)."
+    )
+    allow_price_drops: bool = Field(
+        default=False,
+        description="Publish a zero price or a drop of more than 50% for a model in use. Off: such prices "
+        "are held back (the previous price stays) and notified; turn on for one refresh when AWS really "
+        "cut a price.",
     )
 
 

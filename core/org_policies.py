@@ -78,8 +78,9 @@ def required_tag_keys(organization: Organization) -> list[str]:
 
 
 def build_deny_untagged_profiles_scp(tag_keys: Sequence[str]) -> dict[str, Any]:
-    """One Deny statement per key: a create request missing any one of them is denied."""
-    statements = [
+    """One Deny statement per key: a create request missing any one of them is denied; and one for
+    UntagResource naming any of them on an application inference profile."""
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "DenyProfileWithout" + re.sub(r"[^A-Za-z0-9]", "", key),
             "Effect": "Deny",
@@ -89,6 +90,15 @@ def build_deny_untagged_profiles_scp(tag_keys: Sequence[str]) -> dict[str, Any]:
         }
         for key in tag_keys
     ]
+    statements.append(
+        {
+            "Sid": "DenyRemovingProfileCostTags",
+            "Effect": "Deny",
+            "Action": "bedrock:UntagResource",
+            "Resource": "arn:*:bedrock:*:*:application-inference-profile/*",
+            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": list(tag_keys)}},
+        }
+    )
     document = {"Version": "2012-10-17", "Statement": statements}
     size = len(json.dumps(document, separators=(",", ":")))
     if size > SCP_MAX_CHARS:

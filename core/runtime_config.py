@@ -113,6 +113,10 @@ class RuntimeEvaluator(_Frozen):
     alarm_name_prefix: str = ""  # empty: no alarm follow-ups
 
 
+class RuntimePriceRefresh(_Frozen):
+    allow_price_drops: bool = False  # publish a zero price or a drop of more than 50% for a model in use
+
+
 class RuntimeConfig(_Frozen):
     """One account's runtime config (``runtime_config.json``), plus the deploy-time profile mapping."""
 
@@ -125,6 +129,7 @@ class RuntimeConfig(_Frozen):
     identity_rules: tuple[IdentityRule, ...] = ()
     pricing: RuntimePricing = RuntimePricing()
     evaluator: RuntimeEvaluator = RuntimeEvaluator()
+    price_refresh: RuntimePriceRefresh = RuntimePriceRefresh()
     # {profile id: feature} of the profiles the stack creates: from the environment, never in the file.
     profile_features: dict[str, str] = Field(default_factory=dict, exclude=True)
 
@@ -211,6 +216,7 @@ def build_runtime_config(config: GuardrailsConfig, account: Account) -> RuntimeC
             runbook_url=config.notifications.runbook_url,
             alarm_name_prefix=alarm_name_prefix(account.name),
         ),
+        price_refresh=RuntimePriceRefresh(allow_price_drops=account.price_refresh.allow_price_drops),
     )
 
 

@@ -105,6 +105,8 @@ class AccountGuardrailsStack(cdk.Stack):
             metrics_namespace=NAMESPACE,
         )
         cdk.CfnOutput(self, "InvocationLogGroupName", value=self.metering.log_group_name)
+        if self.metering.logging_outcome is not None:  # README "Invocation logging"
+            cdk.CfnOutput(self, "InvocationLoggingOutcome", value=self.metering.logging_outcome)
         cdk.CfnOutput(self, "MeteringFunctionName", value=self.metering.function.function_name)
 
         # Optional weekly price refresh (README "Prices"): catalog in S3, read by metering; bundled fallback.

@@ -40,10 +40,15 @@ CLI_CONTEXT: dict[str, Any] = {
 }
 
 
-def cdk_json_context() -> dict[str, Any]:
-    """cdk.json's context (feature flags, the default config), as the CDK CLI passes it to the app."""
-    context = json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {})
-    return dict(context)
+def cdk_json_context(cdk_json: Path = CDK_JSON) -> dict[str, Any]:
+    """cdk.json's context (feature flags, the default config) plus cdk.context.json beside it (cached
+    lookups), as the CDK CLI passes them to the app; cdk.json wins, as in the CLI."""
+    context: dict[str, Any] = {}
+    cached = cdk_json.with_name("cdk.context.json")
+    if cached.exists():
+        context.update(json.loads(cached.read_text(encoding="utf-8")))
+    context.update(json.loads(cdk_json.read_text(encoding="utf-8")).get("context", {}))
+    return context
 
 
 def new_app(outdir: str | None = None, context: dict[str, Any] | None = None) -> cdk.App:

@@ -2,8 +2,12 @@
 policy that denies Bedrock invocation to the IAM roles named in config. Off by default; MANUAL approval
 by default (Budgets notifies and waits for someone to run the action), AUTOMATIC allowed.
 
-Per feature, the deny is scoped to the feature's application inference profile (calls through the
-profile stop; other features keep working). For the account, it covers every Bedrock model and profile.
+Per feature, the deny covers every way the named roles reach the model the feature's profile copies
+(`feature_model_resources`): the feature's application inference profile, the base model called directly
+in any Region, every system (geo/global cross-Region) inference profile of that model, and the foundation
+model in every Region a profile routes to, which Bedrock authorizes on each routed call, so calls through
+any other profile to that model stop too. For the account, it covers every Bedrock model and profile.
+What it cannot stop is listed in README "Budgets and tags" (kill switch).
 """
 
 from __future__ import annotations
@@ -16,13 +20,35 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from core.config_model import Account, KillSwitch
+from core.inference_profiles import is_system_profile_id
 from stacks.budgets import GuardrailBudgets
-from stacks.inference_profiles import FeatureInferenceProfiles
+from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 
 # The IAM actions every Bedrock model call needs: InvokeModel, InvokeModelWithResponseStream (and the
-# bidirectional variant). The Converse and ConverseStream APIs are authorized by these same two actions;
-# IAM has no `bedrock:Converse*` action (cfn-lint W3037 rejects it), so denying InvokeModel* stops them too.
-DENIED_ACTIONS = ("bedrock:InvokeModel*",)
+# bidirectional variant). The Converse and ConverseStream APIs and StartAsyncInvoke are authorized by these
+# same actions; IAM has no `bedrock:Converse*` action (cfn-lint W3037 rejects it), so denying InvokeModel*
+# stops them too. CreateModelInvocationJob (batch inference) is authorized on the foundation model: new
+# batch jobs on the model stop as well.
+DENIED_ACTIONS = ("bedrock:InvokeModel*", "bedrock:CreateModelInvocationJob")
+
+
+def base_model_id(copy_from: str) -> str:
+    """`us.anthropic.claude-...` -> `anthropic.claude-...`; a base model id stays as it is."""
+    return copy_from.split(".", 1)[1] if is_system_profile_id(copy_from) else copy_from
+
+
+def feature_model_resources(copy_from: str) -> list[str]:
+    """Every ARN through which a call reaches the model a feature's profile copies, in any Region."""
+    model = base_model_id(copy_from)
+    partition = cdk.Aws.PARTITION
+    return [
+        # The base model called directly, and the model a (geo) profile routes to, in every Region.
+        f"arn:{partition}:bedrock:*::foundation-model/{model}",
+        # Global cross-Region inference authorizes the Region-less foundation-model ARN.
+        f"arn:{partition}:bedrock:::foundation-model/{model}",
+        # Every system inference profile of the model: us., eu., apac., jp., global., ...
+        f"arn:{partition}:bedrock:*:*:inference-profile/*.{model}",
+    ]
 
 
 class BudgetKillSwitch(Construct):
@@ -106,6 +132,9 @@ class BudgetKillSwitch(Construct):
             subscribers=subscribers,
         )
         self.action.node.add_dependency(budget)
+        # The runbook's fastest stop: attach this policy by hand (aws iam attach-role-policy) without
+        # waiting for Budgets, whose data lags the spend by hours.
+        self.policy_output = cdk.CfnOutput(self, "PolicyArn", value=self.deny_policy.managed_policy_arn)
 
 
 class GuardrailKillSwitches(Construct):
@@ -139,11 +168,14 @@ class GuardrailKillSwitches(Construct):
                 topic_arn=topic_arn,
                 emails=emails,
             )
+            self.switches["account"].policy_output.override_logical_id("KillSwitchPolicyArnAccount")
         for f, feature in enumerate(account.features):
             switch = feature.kill_switch
             if switch is None or not switch.enabled:
                 continue
             field = f"accounts[{account_index}].features[{f}].kill_switch"
+            assert feature.inference_profile is not None  # core.rules: a feature kill switch needs one
+            copy_from = feature.inference_profile.copy_from
             self.switches[feature.name] = BudgetKillSwitch(
                 self,
                 f"Feature-{feature.name}",
@@ -151,11 +183,15 @@ class GuardrailKillSwitches(Construct):
                 field=field,
                 budget=budgets.feature_budgets[feature.name],
                 budget_name=budgets.feature_budget_names[feature.name],
-                resources=[profiles.profile_arn(feature.name)],
+                resources=[profiles.profile_arn(feature.name), *feature_model_resources(copy_from)],
                 description=(
-                    "GenAI cost guardrails kill switch: denies Bedrock calls through the application "
-                    f"inference profile of feature {feature.name} ({account.name})"
+                    f"GenAI cost guardrails kill switch: denies the roles of feature {feature.name} "
+                    f"({account.name}) every call to {base_model_id(copy_from)}: its application inference "
+                    "profile, the model in any Region, and every system inference profile of the model"
                 ),
                 topic_arn=topic_arn,
                 emails=emails,
+            )
+            self.switches[feature.name].policy_output.override_logical_id(
+                output_id("KillSwitchPolicyArn", feature.name)
             )

@@ -1,10 +1,11 @@
 """Bedrock invocation logs -> metering Lambda: the infrastructure half of metering.
 
-- turns on model invocation logging for the account and region (no CloudFormation resource exists for it,
-  so an AwsCustomResource calls PutModelInvocationLoggingConfiguration, and Delete... on stack delete),
-  with bodies off by default: token counts and metadata are all metering needs;
-- or, with `invocation_logging.mode: existing`, meters the log group the account already logs to;
-- subscribes the metering function to that log group, with failed batches kept in an encrypted SQS queue.
+- invocation logging (stacks/invocation_logging.py): with `invocation_logging.mode: create`, a custom
+  resource makes sure the account logs to a CloudWatch Logs group while keeping whatever logging the
+  account already has; with `mode: existing`, the log group named in config, or the account's own
+  CloudWatch Logs destination looked up at deploy time;
+- subscribes the metering function to the metered log group, with failed batches kept in an encrypted
+  SQS queue.
 """
 
 from __future__ import annotations
@@ -17,126 +18,21 @@ from aws_cdk import aws_lambda_destinations as lambda_destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as logs_destinations
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from core.config_model import LOG_RETENTION_DAYS, InvocationLogging
+from core.config_model import InvocationLogging
 from core.contract import NAMESPACE
 from core.runtime_config import PROFILE_FEATURES_ENV
 from stacks.guardrail_function import GuardrailFunction
+from stacks.invocation_logging import ExistingInvocationLogging, InvocationLoggingSetup
 from stacks.nag import (
-    INVOCATION_LOG_DELIVERY_ROLE,
-    INVOCATION_LOGGING_CUSTOM_RESOURCE,
     KMS_GRANT_WILDCARDS,
     METERING_DEAD_LETTER_QUEUE,
     acknowledge,
     metering_function_findings,
 )
 
-DEFAULT_INVOCATION_LOG_GROUP = "/aws/bedrock/model-invocations"
 METERING_HANDLER = "lambdas.metering.handler.lambda_handler"
-
-
-def retention(days: int) -> logs.RetentionDays:
-    """Config's retention days (validated against CloudWatch's list) as the CDK enum; jsii enums carry
-    names, not numbers, and both lists run in the same ascending order."""
-    by_days = dict(
-        zip(LOG_RETENTION_DAYS, [r for r in logs.RetentionDays if r.name != "INFINITE"], strict=True)
-    )
-    return by_days[days]
-
-
-class InvocationLoggingSetup(Construct):
-    """The account's Bedrock model invocation logging, delivered to a KMS-encrypted log group."""
-
-    def __init__(
-        self, scope: Construct, construct_id: str, *, settings: InvocationLogging, key: kms.IKey
-    ) -> None:
-        super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            log_group_name=settings.log_group_name or DEFAULT_INVOCATION_LOG_GROUP,
-            retention=retention(settings.retention_days),
-            encryption_key=key,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        # The role Bedrock assumes to write the logs; only this account's Bedrock in this region may.
-        self.delivery_role = iam.Role(
-            self,
-            "DeliveryRole",
-            assumed_by=iam.ServicePrincipal(
-                "bedrock.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
-                    },
-                },
-            ),
-            description="Bedrock writes model invocation logs to the guardrail log group",
-        )
-        self.delivery_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{self.log_group.log_group_arn}:log-stream:*"],
-            )
-        )
-        acknowledge(self.delivery_role, INVOCATION_LOG_DELIVERY_ROLE)
-        logging_config = {
-            "loggingConfig": {
-                "cloudWatchConfig": {
-                    "logGroupName": self.log_group.log_group_name,
-                    "roleArn": self.delivery_role.role_arn,
-                },
-                # Bodies cost ingestion and carry user data; token counts arrive without them.
-                "textDataDeliveryEnabled": settings.text_data_delivery,
-                "imageDataDeliveryEnabled": False,
-                "embeddingDataDeliveryEnabled": False,
-                "videoDataDeliveryEnabled": False,
-            }
-        }
-        put_call = cr.AwsSdkCall(
-            service="bedrock",
-            action="PutModelInvocationLoggingConfiguration",
-            parameters=logging_config,
-            physical_resource_id=cr.PhysicalResourceId.of(f"bedrock-invocation-logging-{stack.region}"),
-        )
-        self.logging_configuration = cr.AwsCustomResource(
-            self,
-            "LoggingConfiguration",
-            on_create=put_call,
-            on_update=put_call,
-            on_delete=cr.AwsSdkCall(service="bedrock", action="DeleteModelInvocationLoggingConfiguration"),
-            policy=cr.AwsCustomResourcePolicy.from_statements(
-                [
-                    # The logging configuration is an account-level setting with no resource ARN.
-                    iam.PolicyStatement(
-                        actions=[
-                            "bedrock:PutModelInvocationLoggingConfiguration",
-                            "bedrock:DeleteModelInvocationLoggingConfiguration",
-                        ],
-                        resources=["*"],
-                    ),
-                    iam.PolicyStatement(
-                        actions=["iam:PassRole"],
-                        resources=[self.delivery_role.role_arn],
-                        conditions={"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
-                    ),
-                ]
-            ),
-            install_latest_aws_sdk=False,
-            # The provider function's own logs: encrypted, with retention, like every log group here.
-            log_group=logs.LogGroup(
-                self,
-                "ProviderLogs",
-                retention=logs.RetentionDays.ONE_MONTH,
-                encryption_key=key,
-                removal_policy=cdk.RemovalPolicy.DESTROY,
-            ),
-        )
-        acknowledge(self.logging_configuration, INVOCATION_LOGGING_CUSTOM_RESOURCE)
 
 
 class BedrockInvocationMetering(Construct):
@@ -156,15 +52,24 @@ class BedrockInvocationMetering(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.logging: InvocationLoggingSetup | None = None
+        self.lookup: ExistingInvocationLogging | None = None
+        self.logging_outcome: str | None = None  # what the custom resource did, if there is one
         if settings.mode == "create":
-            self.logging = InvocationLoggingSetup(self, "InvocationLogging", settings=settings, key=key)
-            self.log_group: logs.ILogGroup = self.logging.log_group
-        else:
-            assert settings.log_group_name is not None  # enforced by the config model
-            self.log_group = logs.LogGroup.from_log_group_name(
-                self, "ExistingLogGroup", settings.log_group_name
+            self.logging = InvocationLoggingSetup(
+                self, "InvocationLogging", settings=settings, key=key, code=code
             )
-        self.log_group_name = settings.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
+            log_group_name = self.logging.log_group_name
+            self.logging_outcome = self.logging.configuration.outcome
+        elif settings.log_group_name:
+            log_group_name = settings.log_group_name
+        else:
+            self.lookup = ExistingInvocationLogging(self, "ExistingInvocationLogging", key=key, code=code)
+            log_group_name = self.lookup.log_group_name
+            self.logging_outcome = self.lookup.configuration.outcome
+        # The group actually metered: with `create`, the custom resource's answer (the app's own group, or
+        # the account's CloudWatch Logs destination it found and kept).
+        self.log_group_name = log_group_name
+        self.log_group = logs.LogGroup.from_log_group_name(self, "MeteredLogGroup", log_group_name)
 
         self.dead_letter_queue = sqs.Queue(
             self,
@@ -217,5 +122,3 @@ class BedrockInvocationMetering(Construct):
             filter_pattern=logs.FilterPattern.all_events(),  # malformed records must reach the meter too
             filter_name="genai-cost-guardrails-metering",
         )
-        if self.logging is not None:
-            self.subscription.node.add_dependency(self.logging.logging_configuration)

@@ -36,12 +36,30 @@ INVOCATION_LOG_DELIVERY_ROLE: dict[str, str] = {
         "only inside the one invocation log group."
     ),
 }
-INVOCATION_LOGGING_CUSTOM_RESOURCE: dict[str, str] = {
+INVOCATION_LOGGING_LEGACY_GUARD: dict[str, str] = {
     f"{IAM5}[Resource::*]": (
-        "Put/DeleteModelInvocationLoggingConfiguration act on an account-level setting that has no resource "
-        "ARN, so IAM only accepts '*' for them; PassRole in the same policy is limited to the delivery role."
+        "GetModelInvocationLoggingConfiguration reads an account-level setting that has no resource ARN, so "
+        "IAM only accepts '*'; the guard's policy allows that one read and nothing else."
     ),
 }
+INVOCATION_LOGGING_FUNCTION: dict[str, str] = {
+    f"{IAM5}[Resource::*]": (
+        "Get/Put/DeleteModelInvocationLoggingConfiguration act on an account-level setting that has no "
+        "resource ARN, so IAM only accepts '*' for them; PassRole in the same policy is limited to the "
+        "delivery role."
+    ),
+}
+INVOCATION_LOGGING_PROVIDER_REASON = (
+    "The CDK Provider framework may invoke the custom resource's one handler function, any version of it "
+    "(ARN and ARN:*), and nothing else."
+)
+
+
+def invocation_logging_provider_findings(handler_logical_id: str) -> dict[str, str]:
+    """The finding id names the handler function's logical id."""
+    return {f"{IAM5}[Resource::<{handler_logical_id}.Arn>:*]": INVOCATION_LOGGING_PROVIDER_REASON}
+
+
 PROFILE_LOOKUP_REASON = (
     "Metering resolves application inference profiles created outside this stack, whose ids it cannot "
     "know in advance; the grant is read-only (GetInferenceProfile) and limited to this account and region."

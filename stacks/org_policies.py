@@ -1,11 +1,13 @@
 """Optional service control policy: deny creating an application inference profile without the required
-tags in the request (`organization.deny_untagged_inference_profiles`, off by default).
+tags in the request, and removing a required tag from one afterwards
+(`organization.deny_untagged_inference_profiles`, off by default).
 
 Blast radius (README, "Budgets and tags"): every principal in every account under the targets, the
 account root and administrators included, gets AccessDenied on `bedrock:CreateInferenceProfile` unless
-the request carries every required tag key; profiles created by this app carry them. The management
-account and service-linked roles are never affected by SCPs. Requires SCPs to be enabled in the
-organization.
+the request carries every required tag key, and on `bedrock:UntagResource` of an application inference
+profile when the request names a required key; profiles created by this app carry them and never drop
+them. The management account and service-linked roles are never affected by SCPs. Requires SCPs to be
+enabled in the organization.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class DenyUntaggedInferenceProfiles(Construct):
             self,
             "Policy",
             name="genai-cost-guardrails-deny-untagged-profiles",
-            description="Deny creating Bedrock application inference profiles without the cost tags",
+            description="Deny Bedrock application inference profiles without the cost tags, or removing them",
             type="SERVICE_CONTROL_POLICY",
             content=self.document,
             target_ids=targets or None,

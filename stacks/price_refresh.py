@@ -6,6 +6,12 @@ bucket, which the metering function reads (cached; bundled catalog as fallback).
 
 Why S3 and not an SSM parameter: the catalog JSON is about 90 KB, and SSM parameters hold at most 4 KB
 (Standard) or 8 KB (Advanced).
+
+Prices decide every cost metric, so the catalog cannot be written around the refresh: the bucket policy
+denies object writes and deletes to every principal but the refresh function's role and the principal
+that deploys the stack (the bootstrap's CloudFormation execution role; none with CLI credentials). The
+bucket is retained on stack delete (earlier catalogs are an audit trail), and so is its own KMS key:
+deleting the key with the stack would leave the retained objects unreadable.
 """
 
 from __future__ import annotations
@@ -32,6 +38,25 @@ from stacks.guardrail_function import GuardrailFunction
 from stacks.nag import PRICE_CATALOG_BUCKET, PRICE_REFRESH_FUNCTION, acknowledge
 
 PRICE_REFRESH_HANDLER = "lambdas.price_refresh.handler.lambda_handler"
+# Every S3 action that creates, replaces or removes an object version (the catalog's content).
+OBJECT_WRITE_ACTIONS = (
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:RestoreObject",
+    "s3:ReplicateObject",
+    "s3:ReplicateDelete",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+)
+
+
+def deploying_principal_arn(stack: cdk.Stack) -> str | None:
+    """The role CloudFormation deploys the stack with (DefaultStackSynthesizer), None without one."""
+    synthesizer = stack.synthesizer
+    if isinstance(synthesizer, cdk.DefaultStackSynthesizer):
+        return cdk.Fn.sub(synthesizer.cloud_formation_execution_role_arn)
+    return None
 
 
 class PriceCatalogRefresh(Construct):
@@ -50,13 +75,20 @@ class PriceCatalogRefresh(Construct):
         metrics_namespace: str = NAMESPACE,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = key
+        # Its own key, retained with the bucket it encrypts (the stack's data key is deleted with the stack).
+        self.key = kms.Key(
+            self,
+            "CatalogKey",
+            description="GenAI cost guardrails: price catalog bucket (retained with the bucket)",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
         self.object_key = DEFAULT_PRICE_KEY
         self.bucket = s3.Bucket(
             self,
             "Catalog",
             encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
+            encryption_key=self.key,
             bucket_key_enabled=True,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -90,7 +122,21 @@ class PriceCatalogRefresh(Construct):
             iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.object_arn])
         )
         self.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[key.key_arn])
+            iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[self.key.key_arn])
+        )
+        writers = [self.function.role.role_arn] if self.function.role is not None else []
+        deployer = deploying_principal_arn(cdk.Stack.of(self))
+        if deployer is not None:
+            writers.append(deployer)
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyTheRefreshWritesPrices",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(OBJECT_WRITE_ACTIONS),
+                resources=[self.bucket.arn_for_objects("*")],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": writers}},
+            )
         )
         # sns:Publish on the one topic, and its key (exact actions: grant_publish adds GenerateDataKey*).
         self.function.add_to_role_policy(

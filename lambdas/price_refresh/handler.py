@@ -25,9 +25,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         cloudwatch=boto3.client("cloudwatch"),
         sns=boto3.client("sns"),
         settings=settings,
+        function_name=getattr(context, "function_name", "") or "<price refresh function>",
     )
     summary = report.summary()
-    if report.missing:
+    if report.held:
+        logger.warning("price drops held back", extra=summary)
+    elif report.missing:
         logger.warning("models in use without a price", extra=summary)
     else:
         logger.info("price catalog refreshed", extra=summary)

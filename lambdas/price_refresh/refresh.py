@@ -12,6 +12,10 @@
 5. Models in use without a price (``UnpricedInvocations`` > 0 per [Environment, Model] over the schedule
    period, or a feature's ``inference_profile_copy_from``) are sent to the SNS topic, with the catalog's
    ``as_of`` and source.
+6. Before 3: a refreshed rate of a model in use (metered in the last two weeks, or a feature's
+   ``inference_profile_copy_from``) that is zero or less than half the rate it replaces is held back, the
+   previous rate published instead, unless ``price_refresh.allow_price_drops`` (``drops.py``); held or
+   accepted, such rates are sent to the SNS topic.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from core import contract as c
 from core.contract import NAMESPACE
 from core.runtime_config import DeployEnvironment, load_runtime_config
+from lambdas.price_refresh.drops import SuspectPrice, hold_back, suspect_prices
 from lambdas.pricing.catalog import PriceCatalog
 from lambdas.pricing.catalog_source import catalog_label
 from lambdas.pricing.merge import merge_catalogs
@@ -36,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 AGE_METRIC = c.PRICE_CATALOG_AGE_DAYS
 UNPRICED_METRIC = c.UNPRICED
+INVOCATIONS_METRIC = c.INVOCATIONS
 _SCOPES = ("in_region", "geo", "global")
 
 
@@ -52,6 +58,7 @@ class Settings:
     environment: str
     schedule_days: int
     copy_from: Mapping[str, str]  # feature -> model / system profile id its application profile copies
+    allow_price_drops: bool = False
     namespace: str = NAMESPACE
 
     @classmethod
@@ -66,6 +73,7 @@ class Settings:
             environment=runtime.environment,
             schedule_days=env.price_schedule_days,
             copy_from=runtime.feature_copy_from,
+            allow_price_drops=runtime.price_refresh.allow_price_drops,
         )
 
 
@@ -88,6 +96,8 @@ class RefreshReport:
     changes: int = 0
     missing: list[MissingPrice] = field(default_factory=list)
     notified: bool = False
+    held: list[str] = field(default_factory=list)  # suspect rates kept at their previous value
+    accepted: list[str] = field(default_factory=list)  # suspect rates published (drops allowed)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -102,6 +112,8 @@ class RefreshReport:
             "changes": self.changes,
             "missing": [m.model for m in self.missing],
             "notified": self.notified,
+            "held": self.held,
+            "accepted": self.accepted,
         }
 
 
@@ -216,6 +228,59 @@ def unpriced_models_in_use(cloudwatch: Any, settings: Settings, now: datetime) -
     return found
 
 
+def models_in_use(cloudwatch: Any, settings: Settings) -> set[str] | None:
+    """Base model ids metered in this environment in the last two weeks (ListMetrics' window) plus the
+    models features' profiles copy; None when CloudWatch cannot tell (then every model counts)."""
+    models = {resolve_model_id(target).base_model_id or target for target in settings.copy_from.values()}
+    try:
+        paginator = cloudwatch.get_paginator("list_metrics")
+        for page in paginator.paginate(
+            Namespace=settings.namespace,
+            MetricName=INVOCATIONS_METRIC,
+            Dimensions=[{"Name": "Environment", "Value": settings.environment}, {"Name": "Model"}],
+        ):
+            for metric in page.get("Metrics", []):
+                dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+                if set(dims) == {"Environment", "Model"}:
+                    models.add(dims["Model"])
+    except Exception as exc:  # a price check that cannot see usage checks every model instead
+        logger.warning("cannot list the models in use (%s): checking every model's price drops", exc)
+        return None
+    return models
+
+
+def notify_suspects(
+    sns: Any, settings: Settings, suspects: Sequence[SuspectPrice], *, held: bool, function_name: str
+) -> None:
+    count = len(suspects)
+    if held:
+        subject = f"GenAI cost guardrails ({settings.environment}): {count} price drop(s) held back"
+        head = (
+            f"Environment {settings.environment}, Region {settings.region}: the AWS Price List refresh "
+            "returned these rates for models in use, zero or less than half of the rates they replace. They "
+            "were NOT published: metering keeps pricing these models at the previous rates."
+        )
+        fix = [
+            "If AWS really lowered these prices: set price_refresh.allow_price_drops: true for this account, "
+            f"deploy, run the refresh (aws lambda invoke --function-name {function_name} out.json), then set "
+            "it back to false and deploy. If not, nothing to do: the previous rates stay; this message "
+            "repeats on every refresh until the Price List changes or the drop is allowed.",
+        ]
+    else:
+        subject = f"GenAI cost guardrails ({settings.environment}): {count} price drop(s) published"
+        head = (
+            f"Environment {settings.environment}, Region {settings.region}: "
+            "price_refresh.allow_price_drops is on, so these rates for models in use, zero or less than half "
+            "of the rates they replace, were published: cost metrics of these models now use them."
+        )
+        fix = ["Set price_refresh.allow_price_drops back to false once the intended drops are published."]
+    listed = [f"- {s.describe()}" for s in suspects[:100]]
+    if count > 100:
+        listed.append(f"- ... and {count - 100} more (the function's log lists them all)")
+    lines = [head, "", *listed, "", *fix]
+    sns.publish(TopicArn=settings.topic_arn, Subject=subject[:100], Message="\n".join(lines))
+
+
 def _priced(catalog: PriceCatalog, model: str, region: str, scopes: Sequence[str]) -> bool:
     for scope in scopes:
         entry = catalog.entry(model, region, scope)  # type: ignore[arg-type]
@@ -289,6 +354,7 @@ def run_refresh(
     settings: Settings,
     now: datetime | None = None,
     bundled: PriceCatalog | None = None,
+    function_name: str = "<price refresh function>",
 ) -> RefreshReport:
     now = now or datetime.now(UTC)
     today = now.date()
@@ -322,6 +388,15 @@ def run_refresh(
         raise
     previous = read_published(s3, settings) or bundled
     changes = diff_catalogs(previous.to_dict(), merged)
+    suspects = suspect_prices(changes, models_in_use(cloudwatch, settings))
+    for suspect in suspects:
+        logger.warning(
+            "suspect price", extra={"change": suspect.describe(), "allowed": settings.allow_price_drops}
+        )
+    if suspects and not settings.allow_price_drops:
+        merged = hold_back(merged, suspects)
+        catalog = PriceCatalog.from_dict(merged)
+        changes = diff_catalogs(previous.to_dict(), merged)
     for unmapped in result.unmapped:
         logger.info(
             "unmapped Price List record",
@@ -347,6 +422,15 @@ def run_refresh(
         unmapped=len(result.unmapped),
         changes=len(changes),
     )
+    described = [suspect.describe() for suspect in suspects]
+    if settings.allow_price_drops:
+        report.accepted = described
+    else:
+        report.held = described
+    if suspects and settings.topic_arn:
+        held = not settings.allow_price_drops
+        notify_suspects(sns, settings, suspects, held=held, function_name=function_name)
+        report.notified = True
     for change in changes[:200]:
         logger.info("price change", extra={"change": change.describe()})
     report.missing = missing_prices(catalog, settings, unpriced_models_in_use(cloudwatch, settings, now))

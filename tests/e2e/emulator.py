@@ -1,4 +1,4 @@
-"""The local AWS emulator for the end-to-end test: moto's server with six fixes, run in its own process as
+"""The local AWS emulator for the end-to-end test: moto's server with seven fixes, run in its own process as
 `python -m tests.e2e.emulator --port N` (the test starts it on 127.0.0.1 and stops it).
 
 The fixes are for moto 5.2.5 gaps that a real account does not have; the stacks are never changed for them:
@@ -21,13 +21,23 @@ The fixes are for moto 5.2.5 gaps that a real account does not have; the stacks 
 - `AWS::KMS::Key` with `Tags` (CDK tags every resource of a stack) fails with KeyError 'TagKey': moto's CFN
   handler passes CloudFormation's `{Key, Value}` tags to an API that expects `{TagKey, TagValue}`; and it
   stores `KeyPolicy` as a dict where the API keeps a JSON string, so DescribeKey fails (HTTP 500).
+- A `Custom::*` resource's provider is never asked on stack update or delete (moto even replaces the
+  resource with None on update), and the provider's physical id is dropped. With E2E_CUSTOM_RESOURCE_SPOOL
+  set to a folder, the Update and Delete requests CloudFormation would send are written there as
+  `<request id>.request.json`; the emulator waits for the test's `<request id>.response.json`
+  (harness.CustomResourceResponder plays the provider) and keeps its physical id and Data, as
+  CloudFormation does.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
+import time
+import uuid
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -176,6 +186,111 @@ def patch_moto() -> None:
 
     Key.create_from_cloudformation_json = classmethod(create_tagged_key)  # type: ignore[method-assign, assignment]
 
+    spool = os.environ.get(SPOOL_ENV)
+    if spool:
+        patch_custom_resources(Path(spool))
+
+
+SPOOL_ENV = "E2E_CUSTOM_RESOURCE_SPOOL"
+PROVIDER_TIMEOUT_S = 120
+
+
+def ask_provider(spool: Path, request: dict[str, Any]) -> dict[str, Any]:
+    """Write a custom-resource request to the spool and wait for the test's answer to it."""
+    name = str(request["RequestId"])
+    scratch = spool / f".{name}.request.json"
+    scratch.write_text(json.dumps(request), encoding="utf-8")
+    scratch.rename(spool / f"{name}.request.json")  # whole files only: the reader never sees half of one
+    answer_path = spool / f"{name}.response.json"
+    deadline = time.monotonic() + PROVIDER_TIMEOUT_S
+    while not answer_path.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no answer to {request['RequestType']} of {request['LogicalResourceId']}")
+        time.sleep(0.05)
+    answer: dict[str, Any] = json.loads(answer_path.read_text(encoding="utf-8"))
+    if answer.get("Status") != "SUCCESS":
+        raise RuntimeError(f"{request['LogicalResourceId']}: {answer.get('Reason')}")
+    return answer
+
+
+def patch_custom_resources(spool: Path) -> None:
+    from moto.cloudformation.custom_model import CustomModel
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    create = CustomModel.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_remembering(
+        cls: Any,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        resource = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        resource.properties = cloudformation_json["Properties"]
+        resource.stack_id = kwargs["StackId"]
+        resource.resource_type = kwargs["ResourceType"]
+        resource.provider_physical_id = None
+        return resource
+
+    CustomModel.create_from_cloudformation_json = classmethod(create_remembering)  # type: ignore[method-assign, assignment, arg-type]
+    # What Ref and DescribeStackResources give: the provider's physical id once it answered.
+    CustomModel.physical_resource_id = property(  # type: ignore[method-assign, assignment]
+        lambda self: getattr(self, "provider_physical_id", None) or self.resource_name
+    )
+
+    def request(resource: Any, request_type: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
+            "RequestType": request_type,
+            "ServiceToken": properties.get("ServiceToken"),
+            "ResponseURL": "",
+            "StackId": resource.stack_id,
+            "RequestId": str(uuid.uuid4()),
+            "LogicalResourceId": resource.logical_id,
+            "PhysicalResourceId": resource.physical_resource_id,
+            "ResourceType": resource.resource_type,
+            "ResourceProperties": properties,
+            **extra,
+        }
+
+    def update(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        properties = cloudformation_json["Properties"]
+        old = original_resource.properties
+        answer = ask_provider(
+            spool, request(original_resource, "Update", properties, OldResourceProperties=old)
+        )
+        original_resource.properties = properties
+        original_resource.data = answer.get("Data") or {}
+        original_resource.provider_physical_id = answer.get("PhysicalResourceId")
+        return original_resource
+
+    CustomModel.update_from_cloudformation_json = classmethod(update)  # type: ignore[method-assign, assignment]
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        ask_provider(spool, request(self, "Delete", self.properties))
+
+    CustomModel.delete = delete  # type: ignore[attr-defined]
+
+    process_cfn_response = CloudFormationResponse.process_cfn_response
+
+    def process_keeping_physical_id(self: CloudFormationResponse) -> Any:
+        result = process_cfn_response(self)
+        if self._get_param("Status") == "SUCCESS":
+            stack = self.cloudformation_backend.get_stack(self._get_param("StackId"))
+            resource = stack.get_custom_resource(self._get_param("LogicalResourceId"))
+            resource.provider_physical_id = self._get_param("PhysicalResourceId")  # type: ignore[attr-defined]
+        return result
+
+    CloudFormationResponse.process_cfn_response = process_keeping_physical_id  # type: ignore[method-assign]
+
 
 class _LogOddResponses:
     """WSGI middleware (E2E_EMULATOR_DEBUG=1): log query-protocol answers that are not XML. moto sometimes
@@ -204,7 +319,6 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     patch_moto()
-    import os
 
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,

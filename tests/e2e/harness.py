@@ -97,8 +97,9 @@ def port_is_free(port: int) -> bool:
 class Emulator:
     """`python -m tests.e2e.emulator` (moto server + fixes) on 127.0.0.1 and a free port."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, spool: Path | None = None) -> None:
         self.log_path = log_path
+        self.spool = spool  # where it asks for custom resources' Update and Delete answers (emulator.py)
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -116,7 +117,12 @@ class Emulator:
                     cwd=ROOT,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    env={**os.environ, "PYTHONWARNINGS": "ignore", "E2E_EMULATOR_DEBUG": "1"},
+                    env={
+                        **os.environ,
+                        "PYTHONWARNINGS": "ignore",
+                        "E2E_EMULATOR_DEBUG": "1",
+                        **({"E2E_CUSTOM_RESOURCE_SPOOL": str(self.spool)} if self.spool else {}),
+                    },
                 )
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and self.process.poll() is None:
@@ -317,24 +323,118 @@ class CustomResourceResponder:
     AwsCustomResource (`Custom::AWS`) whose `Create`/`Update` call resolves (Ref, Fn::GetAtt, Fn::Join,
     Fn::Sub over the stack's physical ids), the responder first makes that SDK call against the emulator
     with the account's credentials, as the provider would; then it answers SUCCESS.
+
+    A resource served by the CDK Provider framework (its ServiceToken is a function whose environment names
+    USER_ON_EVENT_FUNCTION_ARN) gets what the framework would do: the user function's handler, from the
+    code asset of the assembly being deployed, runs in a subprocess against the emulator with the account's
+    credentials, and its PhysicalResourceId and Data are the answer. Update and Delete requests arrive
+    through the emulator's spool folder (emulator.py), Create ones by watching the stacks.
     """
 
-    def __init__(self, endpoint: str, profiles: Mapping[str, Profile], regions: Mapping[str, set[str]]):
+    def __init__(
+        self,
+        endpoint: str,
+        profiles: Mapping[str, Profile],
+        regions: Mapping[str, set[str]],
+        assemblies: Mapping[str, Path] | None = None,
+        spool: Path | None = None,
+    ):
         self.endpoint = endpoint
         self.by_account = {p.account: p for p in profiles.values()}
         self.regions = regions  # account -> regions with stacks
+        self.assemblies = dict(assemblies or {})  # stack name -> the assembly being deployed
+        self.spool = spool
         self.log = CustomResourceLog()
         self._answered: set[tuple[str, str, str]] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="custom-resource-responder", daemon=True)
+        # Separate thread: while the emulator waits for a spooled answer it holds CloudFormation's lock,
+        # so the stack-watching thread may be blocked in a CloudFormation call meanwhile.
+        self._spool_thread = threading.Thread(
+            target=self._run_spool, name="custom-resource-spool", daemon=True
+        )
 
     def __enter__(self) -> CustomResourceResponder:
         self._thread.start()
+        if self.spool is not None:
+            self._spool_thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
+        if self.spool is not None:
+            self._spool_thread.join(timeout=30)
+
+    def _run_spool(self) -> None:
+        assert self.spool is not None
+        while not self._stop.wait(0.1):
+            for path in sorted(self.spool.glob("*.request.json")):
+                answer_path = path.with_name(path.name.replace(".request.json", ".response.json"))
+                if answer_path.exists():
+                    continue
+                try:
+                    answer = self._answer_spooled(json.loads(path.read_text(encoding="utf-8")))
+                except Exception as exc:  # the emulator fails the stack operation with this reason
+                    self.log.errors.append(f"{path.name}: {exc!r}")
+                    answer = {"Status": "FAILED", "Reason": repr(exc)}
+                scratch = answer_path.with_name("." + answer_path.name)
+                scratch.write_text(json.dumps(answer), encoding="utf-8")
+                scratch.rename(answer_path)
+
+    def _answer_spooled(self, request: dict[str, Any]) -> dict[str, Any]:
+        """An Update or Delete: the provider framework's user function if there is one; an
+        AwsCustomResource is answered without its call, as before the spool existed."""
+        _, _, _, region, account, resource = str(request["StackId"]).split(":", 5)
+        stack_name = resource.split("/")[1]
+        template = template_of(self.assemblies[stack_name], stack_name)
+        logical_id = request["LogicalResourceId"]
+        answer = {"Status": "SUCCESS", "PhysicalResourceId": request["PhysicalResourceId"], "Data": {}}
+        user_function = provider_user_function(template, logical_id)
+        if user_function is not None:
+            result = self._run_provider(self.by_account[account], region, stack_name, user_function, request)
+            answer.update({k: v for k, v in result.items() if k in ("PhysicalResourceId", "Data")})
+        self.log.calls.append(
+            {
+                "stack": stack_name,
+                "logical_id": logical_id,
+                "request": request["RequestType"],
+                "provider": user_function is not None,
+                "answer": answer,
+            }
+        )
+        return answer
+
+    def _run_provider(
+        self, profile: Profile, region: str, stack_name: str, user_function: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The Provider framework's user function, from the assembly's code asset, on the emulator."""
+        assembly = self.assemblies[stack_name]
+        function = template_of(assembly, stack_name)["Resources"][user_function]
+        handler = function["Properties"]["Handler"]
+        code_dir = assembly / function["Metadata"]["aws:asset:path"]
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        env = python_subprocess_env(
+            {
+                **{k: str(v) for k, v in variables.items() if isinstance(v, str | int | float | bool)},
+                "E2E_CODE_DIR": str(code_dir),
+                "E2E_HANDLER": handler,
+                "E2E_FUNCTION_ARN": f"arn:aws:lambda:{region}:{profile.account}:function:{user_function}",
+                "AWS_LAMBDA_FUNCTION_NAME": user_function,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function["Properties"].get("MemorySize", 128)),
+                "AWS_REGION": region,
+                "AWS_DEFAULT_REGION": region,
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_ACCESS_KEY_ID": profile.access_key,
+                "AWS_SECRET_ACCESS_KEY": profile.secret_key,
+            }
+        )
+        proc = run_python(HANDLER_DRIVER, cwd=code_dir, env=env, stdin=json.dumps(request))
+        for line in proc.stdout.splitlines():
+            if line.startswith("E2E-RESULT "):
+                result: dict[str, Any] = json.loads(line.removeprefix("E2E-RESULT "))
+                return result
+        raise RuntimeError(f"{handler} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
@@ -362,8 +462,8 @@ class CustomResourceResponder:
                     continue
                 self._answered.add(key)
                 request = "Create" if status.startswith("CREATE") else "Update"
-                physical_id = self._act(profile, region, stack, template, logical_id, resource, request)
-                self._respond(profile, region, stack["StackId"], logical_id, physical_id)
+                physical_id, data = self._act(profile, region, stack, template, logical_id, resource, request)
+                self._respond(profile, region, stack["StackId"], logical_id, physical_id, data)
 
     def _act(
         self,
@@ -374,24 +474,22 @@ class CustomResourceResponder:
         logical_id: str,
         resource: dict[str, Any],
         request: str,
-    ) -> str:
+    ) -> tuple[str, dict[str, Any]]:
         props = resource.get("Properties", {})
+        user_function = provider_user_function(template, logical_id)
+        if user_function is not None and stack["StackName"] in self.assemblies:
+            return self._create_by_provider(profile, region, stack, template, logical_id, user_function)
         raw = props.get(request) or props.get("Create")
         if resource["Type"] != "Custom::AWS" or raw is None:
-            return logical_id
-        cfn = profile.client("cloudformation", self.endpoint, region)
-        physical = {
-            r["LogicalResourceId"]: r
-            for r in cfn.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
-        }
-        context = _Resolver(self.endpoint, profile, region, stack["StackName"], template, physical)
+            return logical_id, {}
+        context = self._resolver(profile, region, stack, template)
         try:
             call = json.loads(context.resolve(raw))
         except Unresolvable as exc:
             self.log.calls.append(
                 {"stack": stack["StackName"], "logical_id": logical_id, "skipped": str(exc)}
             )
-            return logical_id
+            return logical_id, {}
         service = str(call["service"]).removeprefix("@aws-sdk/client-").replace("-", "").lower()
         service = BOTO3_SERVICE.get(service, service)
         action = str(call["action"]).removesuffix("Command")
@@ -415,10 +513,61 @@ class CustomResourceResponder:
                 entry["error"] = repr(exc)
         self.log.calls.append(entry)
         physical_id = call.get("physicalResourceId", {}).get("id")
-        return str(physical_id or logical_id)
+        return str(physical_id or logical_id), {}
+
+    def _resolver(
+        self, profile: Profile, region: str, stack: dict[str, Any], template: dict[str, Any]
+    ) -> _Resolver:
+        """Intrinsic functions over the stack's physical ids, as CloudFormation resolves them."""
+        cfn = profile.client("cloudformation", self.endpoint, region)
+        physical = {
+            r["LogicalResourceId"]: r
+            for r in cfn.describe_stack_resources(StackName=stack["StackId"])["StackResources"]
+        }
+        return _Resolver(self.endpoint, profile, region, stack["StackName"], template, physical)
+
+    def _create_by_provider(
+        self,
+        profile: Profile,
+        region: str,
+        stack: dict[str, Any],
+        template: dict[str, Any],
+        logical_id: str,
+        user_function: str,
+    ) -> tuple[str, dict[str, Any]]:
+        context = self._resolver(profile, region, stack, template)
+        resource = template["Resources"][logical_id]
+        request = {
+            "RequestType": "Create",
+            "ServiceToken": context.resolve(resource["Properties"]["ServiceToken"]),
+            "ResponseURL": "",
+            "StackId": stack["StackId"],
+            "RequestId": f"e2e-{logical_id}",
+            "LogicalResourceId": logical_id,
+            "ResourceType": resource["Type"],
+            "ResourceProperties": context.resolve(resource["Properties"]),
+        }
+        result = self._run_provider(profile, region, stack["StackName"], user_function, request)
+        answer = {"PhysicalResourceId": result["PhysicalResourceId"], "Data": result.get("Data") or {}}
+        self.log.calls.append(
+            {
+                "stack": stack["StackName"],
+                "logical_id": logical_id,
+                "request": "Create",
+                "provider": True,
+                "answer": answer,
+            }
+        )
+        return str(answer["PhysicalResourceId"]), dict(answer["Data"])
 
     def _respond(
-        self, profile: Profile, region: str, stack_id: str, logical_id: str, physical_id: str
+        self,
+        profile: Profile,
+        region: str,
+        stack_id: str,
+        logical_id: str,
+        physical_id: str,
+        data: Mapping[str, Any] | None = None,
     ) -> None:
         body = {
             "Status": "SUCCESS",
@@ -427,7 +576,7 @@ class CustomResourceResponder:
             "RequestId": f"e2e-{logical_id}",
             "LogicalResourceId": logical_id,
             "PhysicalResourceId": physical_id,
-            "Data": {},
+            "Data": dict(data or {}),
         }
         url = f"{self.endpoint}/cloudformation_{region}/cfnresponse?stack={urllib.parse.quote(stack_id)}"
         request = urllib.request.Request(
@@ -439,6 +588,45 @@ class CustomResourceResponder:
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
         self.log.responses.append((stack_id, logical_id, "SUCCESS"))
+
+
+def provider_user_function(template: Mapping[str, Any], logical_id: str) -> str | None:
+    """The logical id of the function a CDK Provider framework calls for this custom resource, if any."""
+    resources = template.get("Resources", {})
+    token = resources.get(logical_id, {}).get("Properties", {}).get("ServiceToken")
+    if not isinstance(token, dict) or "Fn::GetAtt" not in token:
+        return None
+    framework = resources.get(token["Fn::GetAtt"][0], {})
+    variables = framework.get("Properties", {}).get("Environment", {}).get("Variables", {})
+    user = variables.get("USER_ON_EVENT_FUNCTION_ARN")
+    if isinstance(user, dict) and "Fn::GetAtt" in user:
+        return str(user["Fn::GetAtt"][0])
+    return None
+
+
+# Runs a Lambda handler from an unpacked code asset: event on stdin, result on a line of stdout.
+HANDLER_DRIVER = """
+import importlib, json, os, sys
+code_dir = os.environ["E2E_CODE_DIR"]
+sys.path.insert(0, code_dir)
+module_name, function_name = os.environ["E2E_HANDLER"].rsplit(".", 1)
+module = importlib.import_module(module_name)
+assert os.path.realpath(module.__file__).startswith(os.path.realpath(code_dir)), module.__file__
+
+class Context:
+    function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+    function_version = "$LATEST"
+    invoked_function_arn = os.environ["E2E_FUNCTION_ARN"]
+    memory_limit_in_mb = int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"])
+    aws_request_id = "e2e-request"
+    log_group_name = "/aws/lambda/e2e"
+    log_stream_name = "e2e"
+    def get_remaining_time_in_millis(self):
+        return 60000
+
+result = getattr(module, function_name)(json.loads(sys.stdin.read()), Context())
+print("E2E-RESULT " + json.dumps(result, default=str))
+"""
 
 
 def emulator_implements(service: str, method: str) -> bool:

@@ -23,8 +23,11 @@ What is asserted, generically over the synthesized templates (so new resources a
 - kinds the emulator skips or only stores (CloudWatch alarms, budgets, anomaly detection, Logs
   subscription filters, Organizations policies, SNS subscriptions, inference profiles): asserted on the
   template the emulator's CloudFormation returns (get_template), not through their APIs;
-- the invocation-logging AwsCustomResource: the responder made its SDK call against the emulator, and
-  Bedrock's logging configuration names the stack's log group;
+- invocation logging coexists: before the deploy, one account (prod) already logs to S3 with text and
+  embedding delivery on; the invocation-logging custom resource's own handler (from the uploaded asset,
+  played as the CDK Provider framework would run it) adds the stack's CloudWatch Logs destination and keeps
+  S3 and both flags through the deploy and an update that changes its properties, and the destroy puts back
+  exactly the account's configuration; an account with no logging gets it created, then deleted;
 - the metering code as the CLI packaged and uploaded it (zip from the emulator's asset bucket), run in a
   subprocess with a real gzip+base64 CloudWatch Logs subscription event: the EMF it prints;
 - a second deploy of every stack after a config change (emails, a budget) is an in-place update;
@@ -51,6 +54,7 @@ import pytest
 import yaml
 
 from tests.e2e.harness import (
+    HANDLER_DRIVER,
     ROOT,
     CdkCommand,
     CliRun,
@@ -77,6 +81,17 @@ INVOCATION_LOGS = ROOT / "tests" / "data" / "invocation-logs.jsonl"
 METERING_HANDLER = "lambdas.metering.handler.lambda_handler"
 METRIC_NAMESPACE = "GenAI/Cost"
 AWS_NAMESPACES = {"AWS/Bedrock", "AWS/Lambda", "AWS/SQS"}
+# prod's config creates invocation logging: its account already has this configuration before the deploy.
+LOGGING_ACCOUNT_STACK = "GenAiGuardrails-prod"
+NEW_LOGGING_STACK = "GenAiGuardrails-staging"  # no logging before the deploy
+ACCOUNT_LOGGING = {
+    "s3Config": {"bucketName": "prod-compliance-archive", "keyPrefix": "bedrock/"},
+    "textDataDeliveryEnabled": True,
+    "imageDataDeliveryEnabled": False,
+    "embeddingDataDeliveryEnabled": True,
+    "videoDataDeliveryEnabled": False,
+}
+LOGGING_RESOURCE_TYPE = "Custom::BedrockInvocationLogging"
 # Kinds moto skips or only stores without an API to read them back: asserted on the deployed template.
 TEMPLATE_ONLY_KINDS = (
     "AWS::CloudWatch::Alarm",
@@ -103,6 +118,7 @@ class E2E:
     stack_envs: dict[str, tuple[str, str]] = field(default_factory=dict)
     stack_ids: dict[str, str] = field(default_factory=dict)
     responder_log: list[dict[str, Any]] = field(default_factory=list)
+    seeded_logging: dict[str, dict[str, Any]] = field(default_factory=dict)  # stack -> config before deploy
     function_names: dict[str, list[str]] = field(default_factory=dict)  # label -> names after that deploy
 
     def of(self, verb: str) -> list[CdkCommand]:
@@ -126,10 +142,15 @@ class E2E:
         outdir = self.tmp / f"{label}.cdk.out"
         return synth_argv(outdir, extra), outdir
 
+    def responder(self, assemblies: dict[str, Path]) -> CustomResourceResponder:
+        return CustomResourceResponder(
+            self.emulator.endpoint, self.profiles, self.regions(), assemblies, self.emulator.spool
+        )
+
     def deploy_all(self, label: str, assembly: Path) -> list[CliRun]:
         runs = [(cli_argv(command, assembly), assembly) for command in self.of("deploy")]
         start = time.monotonic()
-        with CustomResourceResponder(self.emulator.endpoint, self.profiles, self.regions()) as responder:
+        with self.responder({stack: assembly for stack in self.stack_envs}) as responder:
             results = run_all(runs, self.env)
         self.timings[label] = time.monotonic() - start
         self.responder_log.extend(responder.log.calls)
@@ -167,7 +188,9 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     tmp = tmp_path_factory.mktemp("e2e")
     commands = readme_commands()
     assert {c.verb for c in commands} == {"bootstrap", "deploy", "destroy"}, [c.line for c in commands]
-    emulator = Emulator(tmp / "emulator.log")
+    spool = tmp / "custom-resources"
+    spool.mkdir()
+    emulator = Emulator(tmp / "emulator.log", spool)
     emulator.start()
     port = emulator.port
     try:
@@ -205,6 +228,11 @@ def deployed(e2e: E2E) -> E2E:
     for stack, (account, _region) in e2e.stack_envs.items():
         assert stack in deployed_by_readme, f"README never deploys {stack}"
         assert e2e.profile_for_stack(stack).account == account, f"README deploys {stack} with another account"
+    # The account already logs model invocations to S3 (a compliance archive) with bodies on.
+    e2e.client(LOGGING_ACCOUNT_STACK, "bedrock").put_model_invocation_logging_configuration(
+        loggingConfig=ACCOUNT_LOGGING
+    )
+    e2e.seeded_logging[LOGGING_ACCOUNT_STACK] = ACCOUNT_LOGGING
     e2e.deploy_all("deploy", assembly)
     for stack in e2e.stack_envs:
         stack_desc = e2e.client(stack, "cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
@@ -435,8 +463,7 @@ def test_kinds_the_emulator_skips_are_in_the_deployed_template(deployed: E2E) ->
 
 def test_custom_resources_were_answered_with_their_sdk_call(deployed: E2E) -> None:
     """Every AwsCustomResource's call resolved against the deployed stack and was made on the emulator
-    (or, where moto lacks that API, e.g. Cost Explorer's UpdateCostAllocationTagsStatus, resolved only);
-    Bedrock's invocation logging then points at the stack's own log group and role."""
+    (or, where moto lacks that API, e.g. Cost Explorer's UpdateCostAllocationTagsStatus, resolved only)."""
     for stack in deployed.stack_envs:
         template = template_of(deployed.assemblies[stack], stack)
         for logical_id, _ in resources_of(template, "Custom::AWS"):
@@ -451,23 +478,61 @@ def test_custom_resources_were_answered_with_their_sdk_call(deployed: E2E) -> No
         {f"{c['service']}.{c['action']}" for c in deployed.responder_log if "unsupported" in c}
     )
     print(f"custom resource calls resolved but not made (moto lacks them): {unsupported}")
-    for call in deployed.responder_log:
-        if (
-            call.get("action", "").lower() != "putmodelinvocationloggingconfiguration"
-            or "response" not in call
-        ):
-            continue
-        stack = call["stack"]
-        ids = deployed.physical_ids(stack)
-        current = deployed.client(stack, "bedrock").get_model_invocation_logging_configuration()[
-            "loggingConfig"
-        ]
-        wanted = call["parameters"]["loggingConfig"]
-        assert current["cloudWatchConfig"] == wanted["cloudWatchConfig"]
-        assert current["textDataDeliveryEnabled"] is False
-        assert wanted["cloudWatchConfig"]["logGroupName"] in ids.values(), "not the stack's log group"
-        role_name = wanted["cloudWatchConfig"]["roleArn"].rsplit("/", 1)[-1]
-        assert role_name in ids.values(), "not the stack's delivery role"
+
+
+def _logging(deployed: E2E, stack: str) -> dict[str, Any] | None:
+    config = (
+        deployed.client(stack, "bedrock").get_model_invocation_logging_configuration().get("loggingConfig")
+    )
+    return dict(config) if config else None  # moto answers {} after a delete, AWS leaves the key out
+
+
+def _provider_answers(deployed: E2E, stack: str, request: str) -> list[dict[str, Any]]:
+    template = template_of(deployed.assemblies[stack], stack)
+    (logical_id,) = [logical_id for logical_id, _ in resources_of(template, LOGGING_RESOURCE_TYPE)]
+    return [
+        c["answer"]
+        for c in deployed.responder_log
+        if c["stack"] == stack
+        and c["logical_id"] == logical_id
+        and c.get("request") == request
+        and c["provider"]
+    ]
+
+
+def _assert_coexists(deployed: E2E, stack: str, *, text: bool) -> None:
+    """The stack's CloudWatch Logs destination, beside whatever the account had before the deploy."""
+    ids = deployed.physical_ids(stack)
+    config = _logging(deployed, stack)
+    assert config is not None, f"{stack}: no invocation logging"
+    destination = config["cloudWatchConfig"]
+    assert destination["logGroupName"] in ids.values(), "not the stack's log group"
+    assert destination["roleArn"].rsplit("/", 1)[-1] in ids.values(), "not the stack's delivery role"
+    seeded = deployed.seeded_logging.get(stack)
+    if seeded is not None:
+        assert config["s3Config"] == seeded["s3Config"], config
+        for flag, on in seeded.items():
+            if flag.endswith("DataDeliveryEnabled") and on:
+                assert config[flag] is True, (flag, config)
+    else:
+        assert "s3Config" not in config
+        assert config["textDataDeliveryEnabled"] is text
+
+
+def test_invocation_logging_keeps_what_the_account_had(deployed: E2E) -> None:
+    (created,) = _provider_answers(deployed, LOGGING_ACCOUNT_STACK, "Create")
+    assert created["PhysicalResourceId"].endswith("before:s3+embedding+text")  # the record of what was there
+    _assert_coexists(deployed, LOGGING_ACCOUNT_STACK, text=False)
+    (fresh,) = _provider_answers(deployed, NEW_LOGGING_STACK, "Create")
+    assert fresh["PhysicalResourceId"].endswith("before:none")
+    _assert_coexists(deployed, NEW_LOGGING_STACK, text=False)
+    assert _logging(deployed, "GenAiGuardrails-sandbox") is None  # existing mode: read, never written
+    for stack in (LOGGING_ACCOUNT_STACK, NEW_LOGGING_STACK):
+        # Metering subscribes to the group the custom resource answered with (moto only stores the filter).
+        template = deployed.deployed_template(stack)
+        (logical_id,) = [logical_id for logical_id, _ in resources_of(template, LOGGING_RESOURCE_TYPE)]
+        (subscription,) = [r for _, r in resources_of(template, "AWS::Logs::SubscriptionFilter")]
+        assert subscription["Properties"]["LogGroupName"] == {"Fn::GetAtt": [logical_id, "LogGroupName"]}
 
 
 def _subscription_event(account: str, log_group: str) -> dict[str, Any]:
@@ -483,30 +548,6 @@ def _subscription_event(account: str, log_group: str) -> dict[str, Any]:
     }
     data = base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()
     return {"awslogs": {"data": data}}
-
-
-DRIVER = """
-import importlib, json, os, sys
-code_dir = os.environ["E2E_CODE_DIR"]
-sys.path.insert(0, code_dir)
-module_name, function_name = os.environ["E2E_HANDLER"].rsplit(".", 1)
-module = importlib.import_module(module_name)
-assert os.path.realpath(module.__file__).startswith(os.path.realpath(code_dir)), module.__file__
-
-class Context:
-    function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
-    function_version = "$LATEST"
-    invoked_function_arn = os.environ["E2E_FUNCTION_ARN"]
-    memory_limit_in_mb = int(os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"])
-    aws_request_id = "e2e-request"
-    log_group_name = "/aws/lambda/e2e"
-    log_stream_name = "e2e"
-    def get_remaining_time_in_millis(self):
-        return 60000
-
-result = getattr(module, function_name)(json.loads(sys.stdin.read()), Context())
-print("E2E-RESULT " + json.dumps(result, default=str))
-"""
 
 
 def test_metering_code_from_the_uploaded_asset_prints_emf(deployed: E2E, tmp_path: Path) -> None:
@@ -552,7 +593,7 @@ def test_metering_code_from_the_uploaded_asset_prints_emf(deployed: E2E, tmp_pat
         }
     )
     event = _subscription_event(account, json.loads(log_group) or "/aws/bedrock/model-invocations")
-    proc = run_python(DRIVER, cwd=code_dir, env=env, stdin=json.dumps(event))
+    proc = run_python(HANDLER_DRIVER, cwd=code_dir, env=env, stdin=json.dumps(event))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     documents = []
     for line in proc.stdout.splitlines():
@@ -589,6 +630,9 @@ def test_second_deploy_after_a_config_change_is_an_update(deployed: E2E) -> None
     changed = copy.deepcopy(config)
     changed["notifications"]["emails"] = ["finops-team@example.com", *config["notifications"]["emails"][1:]]
     changed["accounts"][0]["monthly_budget_usd"] = config["accounts"][0]["monthly_budget_usd"] + 1000
+    # Changes the invocation-logging custom resource's properties: CloudFormation sends it an Update.
+    for account in changed["accounts"][:2]:
+        account.setdefault("invocation_logging", {})["text_data_delivery"] = True
     path = deployed.tmp / "changed.yaml"
     path.write_text(yaml.safe_dump(changed, sort_keys=False), encoding="utf-8")
     synth, assembly = deployed.synth("update", ("-c", f"config={path}"))
@@ -620,11 +664,23 @@ def test_second_deploy_after_a_config_change_is_an_update(deployed: E2E) -> None
         assert any(float(b["Amount"]) == float(wanted) for b in budgets), budgets
 
 
+def test_invocation_logging_still_coexists_after_the_update(deployed: E2E) -> None:
+    for stack in (LOGGING_ACCOUNT_STACK, NEW_LOGGING_STACK):
+        (created,) = _provider_answers(deployed, stack, "Create")
+        (updated,) = _provider_answers(deployed, stack, "Update")
+        # Same physical id: a new one would make CloudFormation delete (restore) the old after the update.
+        assert updated["PhysicalResourceId"] == created["PhysicalResourceId"]
+        _assert_coexists(deployed, stack, text=True)
+
+
 def test_destroy_removes_every_stack(deployed: E2E) -> None:
     assembly = deployed.assemblies[next(iter(deployed.stack_envs))]
     runs = [(cli_argv(command, assembly), assembly) for command in deployed.of("destroy")]
     start = time.monotonic()
-    results = run_all(runs, deployed.env)
+    with deployed.responder(dict(deployed.assemblies)) as responder:
+        results = run_all(runs, deployed.env)
+    deployed.responder_log.extend(responder.log.calls)
+    assert not responder.log.errors, responder.log.errors
     deployed.timings["destroy"] = time.monotonic() - start
     assert_ok(results)
     for stack in deployed.stack_envs:
@@ -642,3 +698,10 @@ def test_destroy_removes_every_stack(deployed: E2E) -> None:
         assert not left, (stack, left)
     print("e2e timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in deployed.timings.items()))
     print("commands run: " + "; ".join(shlex.join(r.argv[:6]) for r in results))
+
+
+def test_destroy_puts_back_the_accounts_invocation_logging(deployed: E2E) -> None:
+    for stack in (LOGGING_ACCOUNT_STACK, NEW_LOGGING_STACK):
+        assert _provider_answers(deployed, stack, "Delete"), f"{stack}: the provider never got the Delete"
+    assert _logging(deployed, LOGGING_ACCOUNT_STACK) == ACCOUNT_LOGGING  # exactly what was there before
+    assert _logging(deployed, NEW_LOGGING_STACK) is None  # the app created it: deleted with the stack

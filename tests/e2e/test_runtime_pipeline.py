@@ -39,6 +39,7 @@ from moto.server import ThreadedMotoServer
 from config.loader import parse_config
 from core.runtime_config import RuntimeConfig, build_runtime_config
 from lambdas.evaluator import handler as evaluator_handler
+from lambdas.evaluator.service import windows
 from lambdas.metering import handler as metering_handler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -548,7 +549,9 @@ def test_invocation_logs_to_budget_notification(
     window = body["explanation"]["current_window"]
     assert window["cost_usd"] == 0.61 and body["explanation"]["comparison_window"]["cost_usd"] == 0
     assert body["explanation"]["change_usd"] == 0.61
-    assert body["summary"].startswith(f"{FEATURE}: $0.61 today vs $0.00 last ")
+    # The evaluator's window: today since midnight UTC, or the last 24 h in a day's first hour.
+    _start, _end, current_label, base_label = windows(before_run)
+    assert body["summary"].startswith(f"{FEATURE}: $0.61 {current_label} vs $0.00 {base_label}")
     assert "Driver: traffic" in body["summary"], body["summary"]  # new spend from nothing is traffic
     contributions = sum(d["contribution_usd"] for d in body["explanation"]["drivers"])
     assert contributions == pytest.approx(0.61, abs=0.005 * len(body["explanation"]["drivers"]))

@@ -7,6 +7,7 @@ is flipped in ONE variant config (`variant_app`) to keep synthesis time down."""
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import re
 import subprocess
@@ -26,6 +27,7 @@ from core.rule_error import ConfigRuleError
 from core.rules import budget_notification_problems
 from stacks.budgets import bedrock_filter_expression
 from stacks.inference_profiles import FeatureInferenceProfiles, model_source_arn
+from stacks.kill_switch import feature_model_resources
 from tests.conftest import ROOT, SynthesizedApp
 
 ORG = "GenAiGuardrails-Org"
@@ -200,14 +202,78 @@ def test_scp_denies_untagged_inference_profiles(variant_app: SynthesizedApp) -> 
     ]
     assert scp["TargetIds"] == ["ou-ab12-workload1", "222222222222"]
     statements = scp["Content"]["Statement"]
+    creates = [s for s in statements if s["Action"] == "bedrock:CreateInferenceProfile"]
     # One statement per required key (standard four + required extra key Team, not CostCenter).
     required = ["Application", "Environment", "GenAI:Workload", "GenAI:Model", "Team"]
-    assert [s["Condition"] for s in statements] == [
-        {"Null": {f"aws:RequestTag/{k}": "true"}} for k in required
-    ]
-    assert {(s["Effect"], s["Action"], s["Resource"]) for s in statements} == {
-        ("Deny", "bedrock:CreateInferenceProfile", "*")
-    }
+    assert [s["Condition"] for s in creates] == [{"Null": {f"aws:RequestTag/{k}": "true"}} for k in required]
+    assert {(s["Effect"], s["Resource"]) for s in creates} == {("Deny", "*")}
+    # Removing a required tag from an application inference profile afterwards is denied too.
+    profile = "arn:aws:bedrock:us-east-1:222222222222:application-inference-profile/abcd1234"
+
+    def untag_denied(resource: str, keys: list[str]) -> bool:
+        return denied(statements, "bedrock:UntagResource", resource, {"aws:TagKeys": keys})
+
+    for key in required:
+        assert untag_denied(profile, [key]), key
+    assert untag_denied(profile, ["CostCenter", "GenAI:Workload"])
+    assert not untag_denied(profile, ["CostCenter"])  # not required: may be removed
+    assert not untag_denied("arn:aws:bedrock:us-east-1:222222222222:agent/AGENT1", ["Application"])
+    assert not denied(statements, "bedrock:TagResource", profile, {"aws:TagKeys": ["Application"]})
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """IAM's wildcard match for actions and ARNs: `*` any run of characters (none included), `?` one."""
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def _condition_holds(condition: dict[str, Any], context: dict[str, Any]) -> bool:
+    for operator, keys in condition.items():
+        for key, wanted in keys.items():
+            values = context.get(key)
+            wanted_list = wanted if isinstance(wanted, list) else [wanted]
+            if operator == "ForAnyValue:StringEquals":
+                if not any(v in wanted_list for v in values or []):
+                    return False
+            elif operator == "Null":
+                if (values is None) != (str(wanted_list[0]).lower() == "true"):
+                    return False
+            else:
+                raise AssertionError(f"operator {operator} not modelled by this test")
+    return True
+
+
+def denied(
+    statements: list[dict[str, Any]], action: str, resource: str, context: dict[str, Any] | None = None
+) -> bool:
+    """Whether an explicit Deny statement of a policy matches one request (enough IAM for these tests)."""
+    for statement in statements:
+        if statement["Effect"] != "Deny":
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        if not any(_matches(a, action) for a in actions):
+            continue
+        if not any(_matches(r, resource) for r in resources):
+            continue
+        if _condition_holds(statement.get("Condition", {}), context or {}):
+            return True
+    return False
+
+
+def _plain_arn(value: Any, names: dict[str, str]) -> str:
+    """A template ARN as text: partition `aws`, references by `names` (logical id -> ARN)."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "aws" if value["Ref"] == "AWS::Partition" else names[value["Ref"]]
+    if "Fn::GetAtt" in value:
+        return names[value["Fn::GetAtt"][0]]
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_plain_arn(part, names) for part in parts)
+    raise AssertionError(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -441,7 +507,10 @@ def test_kill_switches_account_and_feature(variant_app: SynthesizedApp) -> None:
             "MANUAL",
             100,
             ["ticket-summary-api"],
-            {"Fn::GetAtt": [profile_id, "InferenceProfileArn"]},
+            [
+                {"Fn::GetAtt": [profile_id, "InferenceProfileArn"]},
+                *cdk.Stack().resolve(feature_model_resources("us.anthropic.claude-haiku-4-5-20251001-v1:0")),
+            ],
         ),
     }
     for budget_name, (approval, percent, roles, resource) in expected.items():
@@ -457,8 +526,11 @@ def test_kill_switches_account_and_feature(variant_app: SynthesizedApp) -> None:
         policy_id = definition["PolicyArn"]["Ref"]
         (statement,) = template[policy_id]["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Effect"] == "Deny"
-        assert statement["Action"] == "bedrock:InvokeModel*"  # also authorizes Converse / ConverseStream
-        assert statement["Resource"] == resource
+        # InvokeModel* also authorizes Converse / ConverseStream / StartAsyncInvoke.
+        assert sorted(statement["Action"]) == ["bedrock:CreateModelInvocationJob", "bedrock:InvokeModel*"]
+        assert statement["Resource"] == resource or sorted(map(json.dumps, statement["Resource"])) == sorted(
+            map(json.dumps, resource)
+        )
         # The action waits for its budget.
         budget_id = next(
             k
@@ -479,6 +551,76 @@ def test_kill_switches_account_and_feature(variant_app: SynthesizedApp) -> None:
         resources = allow["Resource"] if isinstance(allow["Resource"], list) else [allow["Resource"]]
         assert sorted(resources) == sorted(f"arn:aws:iam::222222222222:role/{n}" for n in roles)
         assert action_id.startswith("KillSwitches")
+    outputs = variant_app.templates[PROD]["Outputs"]
+    assert set(outputs) >= {"KillSwitchPolicyArnAccount", "KillSwitchPolicyArnTicketSummary"}
+
+
+HAIKU_PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def test_feature_kill_switch_covers_every_way_to_the_model(variant_app: SynthesizedApp) -> None:
+    """ticket-summary's profile copies the US system profile of Claude Haiku 4.5: the deny must stop its
+    roles whichever ARN or API they call that model through, and nothing else."""
+    template = variant_app.templates[PROD]["Resources"]
+    (action,) = [
+        a
+        for a in variant_app.resources(PROD, "AWS::Budgets::BudgetsAction").values()
+        if a["Properties"]["BudgetName"] == "GenAiGuardrails-prod-feature-ticket-summary"
+    ]
+    policy_id = action["Properties"]["Definition"]["IamActionDefinition"]["PolicyArn"]["Ref"]
+    profile_id = logical_id_of(
+        variant_app,
+        PROD,
+        "AWS::Bedrock::ApplicationInferenceProfile",
+        lambda p: p["InferenceProfileName"] == "prod-ticket-summary",
+    )
+    own_profile = "arn:aws:bedrock:us-east-1:222222222222:application-inference-profile/tsprofile1"
+    names = {profile_id: own_profile}
+    (statement,) = template[policy_id]["Properties"]["PolicyDocument"]["Statement"]
+    statements = [{**statement, "Resource": [_plain_arn(r, names) for r in statement["Resource"]]}]
+    reach = [
+        own_profile,  # through the feature's application inference profile
+        f"arn:aws:bedrock:us-east-1:222222222222:inference-profile/{HAIKU_PROFILE}",  # the system profile
+        f"arn:aws:bedrock:eu-west-1:222222222222:inference-profile/eu.{HAIKU}",  # another geography
+        f"arn:aws:bedrock:us-east-1:222222222222:inference-profile/global.{HAIKU}",  # global inference
+        f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}",  # the base model called directly
+        f"arn:aws:bedrock:us-west-2::foundation-model/{HAIKU}",  # where a profile routes the call
+        f"arn:aws:bedrock:::foundation-model/{HAIKU}",  # global routing's Region-less model ARN
+    ]
+    for api_action in (
+        "bedrock:InvokeModel",  # InvokeModel, Converse, StartAsyncInvoke
+        "bedrock:InvokeModelWithResponseStream",  # streaming, ConverseStream
+        "bedrock:InvokeModelWithBidirectionalStream",
+    ):
+        for arn in reach:
+            assert denied(statements, api_action, arn), (api_action, arn)
+    assert denied(
+        statements, "bedrock:CreateModelInvocationJob", f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"
+    )
+    # Other models, other profiles' own ARNs and other actions stay allowed.
+    for arn in (
+        f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET}",
+        f"arn:aws:bedrock:us-east-1:222222222222:inference-profile/us.{SONNET}",
+        "arn:aws:bedrock:us-east-1:222222222222:application-inference-profile/otherprofile",
+    ):
+        assert not denied(statements, "bedrock:InvokeModel", arn), arn
+    assert not denied(statements, "bedrock:ApplyGuardrail", own_profile)
+
+
+def test_kill_switch_of_a_base_model_feature_covers_it_in_every_region() -> None:
+    stack = cdk.Stack()
+    resources = [_plain_arn(r, {}) for r in stack.resolve(feature_model_resources(SONNET))]
+    statements = [{"Effect": "Deny", "Action": ["bedrock:InvokeModel*"], "Resource": resources}]
+    for arn in (
+        f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET}",
+        f"arn:aws:bedrock:ap-northeast-1::foundation-model/{SONNET}",
+        f"arn:aws:bedrock:eu-west-1:222222222222:inference-profile/eu.{SONNET}",
+    ):
+        assert denied(statements, "bedrock:InvokeModelWithResponseStream", arn), arn
+    assert not denied(
+        statements, "bedrock:InvokeModel", f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,9 +15,20 @@ from tests.conftest import SynthesizedApp
 ACCOUNTS = {"prod": "222222222222", "staging": "333333333333", "sandbox": "444444444444"}
 
 
+def body_text(body: Any) -> str:
+    """A dashboard body as JSON text; a deploy-time value (Fn::Join part, e.g. the metered log group the
+    invocation-logging custom resource answers with) becomes `<GetAtt logical-id.attribute>`."""
+    if isinstance(body, str):
+        return body
+    return "".join(
+        part if isinstance(part, str) else f"<GetAtt {'.'.join(part['Fn::GetAtt'])}>"
+        for part in body["Fn::Join"][1]
+    )
+
+
 def bodies(app: SynthesizedApp, stack: str) -> dict[str, dict[str, Any]]:
     return {
-        r["Properties"]["DashboardName"]: json.loads(r["Properties"]["DashboardBody"])
+        r["Properties"]["DashboardName"]: json.loads(body_text(r["Properties"]["DashboardBody"]))
         for r in app.resources(stack, "AWS::CloudWatch::Dashboard").values()
     }
 
@@ -56,6 +67,11 @@ def test_log_widget_reads_the_metering_log_group(example_app: SynthesizedApp) ->
     body = bodies(example_app, "GenAiGuardrails-sandbox")["GenAI-Cost-sandbox"]
     (log,) = [w for w in body["widgets"] if w["type"] == "log"]
     assert "SOURCE '/aws/bedrock/invocation-logs'" in log["properties"]["query"]
+    # mode: create: the group the invocation-logging custom resource meters (its own, or the account's).
+    (logging_id,) = example_app.resources("GenAiGuardrails-prod", "Custom::BedrockInvocationLogging")
+    body = bodies(example_app, "GenAiGuardrails-prod")["GenAI-Cost-prod"]
+    (log,) = [w for w in body["widgets"] if w["type"] == "log"]
+    assert f"SOURCE '<GetAtt {logging_id}.LogGroupName>'" in log["properties"]["query"]
 
 
 def test_organization_overview_in_the_monitoring_account(

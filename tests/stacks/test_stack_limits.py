@@ -39,6 +39,7 @@ def everything_on(example_data: dict[str, Any], features: int) -> dict[str, Any]
     prod["tags"] = {"CostCenter": "cc-1234", "Owner": "platform-team"}
     prod["kill_switch"] = {"enabled": True, "role_names": ["bedrock-apps"]}
     prod["features"][1]["kill_switch"] = {"enabled": True, "role_names": ["batch-jobs"]}
+    data["accounts"][2]["invocation_logging"] = {"mode": "existing"}  # the log group looked up at deploy
     prod["features"] += [
         {
             "name": f"extra-{i:03d}",

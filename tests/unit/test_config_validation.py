@@ -190,12 +190,6 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "accounts[1].invocation_logging.retention_days",
         "not a CloudWatch Logs retention",
     ),
-    (
-        "existing without group",
-        _set("accounts.2.invocation_logging", {"mode": "existing"}),
-        "accounts[2].invocation_logging",
-        "log_group_name: required",
-    ),
     ("bad OU", _set("organization.target_ous", ["ou-1"]), "organization.target_ous", "not an OU id"),
     (
         "bool as string",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +17,10 @@ from moto import mock_aws
 
 from core.runtime_config import RuntimeConfig, RuntimeFeature
 from lambdas.price_refresh import handler as refresh_handler
-from lambdas.price_refresh.refresh import AGE_METRIC, RefreshError, Settings, run_refresh
+from lambdas.price_refresh.drops import suspect_prices
+from lambdas.price_refresh.refresh import AGE_METRIC, RefreshError, Settings, models_in_use, run_refresh
 from lambdas.pricing.catalog import PriceCatalog, Usage
+from lambdas.pricing.price_list import CatalogChange
 from tests.unit.price_refresh.recorded_pages import api_documents, set_usd, stub_price_list
 
 REGION = "us-east-1"
@@ -290,3 +292,114 @@ def test_handler_reads_its_environment_and_runtime_config(
     )
     catalog, _ = published(aws)
     assert catalog.version.startswith("price-list-")
+
+
+# ---- price drops: a zero or slashed rate for a model in use is held back unless config allows it -------
+
+
+def put_invocations(aws: Aws, model: str) -> None:
+    """The model is metered in this environment: it is in use."""
+    aws.cloudwatch.put_metric_data(
+        Namespace="GenAI/Cost",
+        MetricData=[
+            {
+                "MetricName": "Invocations",
+                "Dimensions": [{"Name": "Environment", "Value": "prod"}, {"Name": "Model", "Value": model}],
+                "Timestamp": NOW - timedelta(days=1),
+                "Value": 100,
+                "Unit": "Count",
+            }
+        ],
+    )
+
+
+def refresh_with(aws: Aws, usd_per_1k_input: str, *, allow: bool = False) -> Any:
+    pricing = pricing_client()
+    docs = api_documents(REGION, set_usd("USE1-NovaMicro-input-tokens", usd_per_1k_input))
+    with Stubber(pricing) as stubber:
+        stub_price_list(stubber, REGION, docs)
+        return run_refresh(
+            pricing=pricing,
+            s3=aws.s3,
+            cloudwatch=aws.cloudwatch,
+            sns=aws.sns,
+            settings=replace(settings(aws), allow_price_drops=allow),
+            now=NOW,
+            function_name="GenAiGuardrails-prod-PriceRefresh",
+        )
+
+
+@pytest.mark.parametrize(
+    ("usd_per_1k", "why"),
+    [("0.0000000000", "zero price"), ("0.0000140000", "-60% drop")],  # bundled: 0.035 per 1M
+)
+def test_a_zero_or_halved_price_of_a_model_in_use_is_held_back_and_notified(
+    aws: Aws, usd_per_1k: str, why: str
+) -> None:
+    put_invocations(aws, NOVA_MICRO)
+    report = refresh_with(aws, usd_per_1k)
+    catalog, _ = published(aws)
+    card = catalog.rates(NOVA_MICRO, REGION, "in_region")
+    batch = catalog.rates(NOVA_MICRO, REGION, "in_region", batch=True)
+    # The previous rates are published, the derived batch rate (which followed the cut) too.
+    assert card is not None and card.input == Decimal("0.035")
+    assert batch is not None and batch.input == Decimal("0.0175")
+    assert report.published and report.accepted == []
+    assert any(f"{NOVA_MICRO} us-east-1 * standard.input" in h and why in h for h in report.held), report.held
+    (note,) = messages(aws)
+    assert note["Subject"].startswith("GenAI cost guardrails (prod): ") and "held back" in note["Subject"]
+    assert "NOT published" in note["Message"] and "allow_price_drops: true" in note["Message"]
+    assert "aws lambda invoke --function-name GenAiGuardrails-prod-PriceRefresh" in note["Message"]
+
+
+def test_allowed_price_drops_are_published_and_notified(aws: Aws) -> None:
+    put_invocations(aws, NOVA_MICRO)
+    report = refresh_with(aws, "0.0000140000", allow=True)
+    catalog, _ = published(aws)
+    card = catalog.rates(NOVA_MICRO, REGION, "in_region")
+    assert card is not None and card.input == Decimal("0.014")
+    assert report.held == [] and report.accepted
+    (note,) = messages(aws)
+    assert "published" in note["Subject"] and "back to false" in note["Message"]
+
+
+def test_a_drop_for_a_model_nobody_uses_is_published_without_a_warning(aws: Aws) -> None:
+    report = refresh_with(aws, "0.0000140000")
+    catalog, _ = published(aws)
+    card = catalog.rates(NOVA_MICRO, REGION, "in_region")
+    assert card is not None and card.input == Decimal("0.014")
+    assert report.held == [] and report.accepted == []
+    assert messages(aws) == []
+
+
+def test_a_feature_profile_makes_its_model_in_use(aws: Aws) -> None:
+    pricing = pricing_client()
+    docs = api_documents(REGION, set_usd("USE1-NovaMicro-input-tokens", "0.0000000000"))
+    with Stubber(pricing) as stubber:
+        stub_price_list(stubber, REGION, docs)
+        report = run_refresh(
+            pricing=pricing,
+            s3=aws.s3,
+            cloudwatch=aws.cloudwatch,
+            sns=aws.sns,
+            settings=settings(aws, {"chat": f"us.{NOVA_MICRO}"}),
+            now=NOW,
+        )
+    assert report.held
+
+
+def test_models_in_use_unknown_means_every_model_is_checked(aws: Aws) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    with Stubber(cloudwatch) as stubber:
+        stubber.add_client_error("list_metrics", "Throttling", "slow down", 400)
+        assert models_in_use(cloudwatch, settings(aws)) is None
+    changes = [
+        CatalogChange("changed", "m1", REGION, "*", "standard", "input", Decimal("1"), Decimal("0.4")),
+        CatalogChange("changed", "m2", REGION, "*", "standard", "input", Decimal("1"), Decimal("0.5")),
+        CatalogChange("changed", "m3", REGION, "*", "standard", "output", Decimal("1"), Decimal("0")),
+        CatalogChange("added", "m4", REGION, "*", "standard", "input", None, Decimal("0")),
+        CatalogChange("added", "m5", REGION, "*", "standard", "output", None, Decimal("0")),  # embeddings
+        CatalogChange("changed", "m6", REGION, "*", "standard", "input", Decimal("1"), Decimal("3")),
+    ]
+    assert [s.change.model_id for s in suspect_prices(changes, None)] == ["m1", "m3", "m4"]
+    assert [s.change.model_id for s in suspect_prices(changes, {"m3"})] == ["m3"]

@@ -1,0 +1,1 @@
+"""Custom resource: Bedrock model invocation logging that keeps what the account already has."""
