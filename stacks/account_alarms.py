@@ -54,7 +54,10 @@ class GuardrailAlarms(Construct):
         topic: sns.ITopic,
         metering_function: lambda_.IFunction | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
+        feature_alarms: bool = True,
     ) -> None:
+        """`feature_alarms=False`: only the account health alarms here (a split account's feature alarms
+        live in its nested templates); their construct paths, so logical ids, stay the same."""
         super().__init__(scope, construct_id)
         self.definitions: AccountAlarmSet = build_alarm_set(
             config,
@@ -63,6 +66,11 @@ class GuardrailAlarms(Construct):
             dead_letter_queue_name=dead_letter_queue.queue_name if dead_letter_queue else None,
         )
         defs = self.definitions
+        self.health = AccountHealthAlarms(
+            self, "Health", definitions=defs.family("account_health"), topic=topic
+        )
+        if not feature_alarms:
+            return
         self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic)
         self.traffic = FeatureTrafficAlarms(self, "Traffic", definitions=defs.family("traffic"), topic=topic)
         self.tokens = FeatureTokenAlarms(self, "Tokens", definitions=defs.family("tokens"), topic=topic)
@@ -79,7 +87,4 @@ class GuardrailAlarms(Construct):
         }
         self.composites = FeatureCompositeAlarms(
             self, "Composite", definitions=defs.composites, children=by_name, topic=topic
-        )
-        self.health = AccountHealthAlarms(
-            self, "Health", definitions=defs.family("account_health"), topic=topic
         )

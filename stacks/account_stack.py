@@ -8,6 +8,8 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
+from config.stack_limits import AccountLayout, account_layout
+from config.unit_templates import TOPIC_PARAMETER
 from core.config_model import Account, GuardrailsConfig
 from core.contract import NAMESPACE
 from core.naming import account_stack_name, alarm_name_prefix
@@ -22,6 +24,7 @@ from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
+from stacks.nested_template import TemplateNestedStack
 from stacks.notifications import GuardrailNotifications
 from stacks.price_refresh import PriceCatalogRefresh
 
@@ -34,10 +37,13 @@ class AccountGuardrailsStack(cdk.Stack):
         *,
         config: GuardrailsConfig,
         account: Account,
+        layout: AccountLayout | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.account_config = account
+        # Where everything goes (config/stack_limits.py): one template, or nested templates per unit.
+        self.layout = layout or account_layout(config, account)
         self.data_key = GuardrailDataKey(self, "DataKey")
         # One code asset for every guardrail Lambda of the account: the lambdas package + runtime config.
         self.runtime_config = build_runtime_config(config, account)
@@ -129,6 +135,7 @@ class AccountGuardrailsStack(cdk.Stack):
             topic=self.notifications.topic,
             metering_function=self.metering.function,
             dead_letter_queue=self.metering.dead_letter_queue,
+            feature_alarms=not self.layout.split,
         )
         self.evaluator = BudgetEvaluator(
             self,
@@ -143,11 +150,17 @@ class AccountGuardrailsStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 
+        # A split account's feature alarms and dashboards: one nested template per unit, rendered CDK-free.
+        self.units: dict[str, TemplateNestedStack] = {
+            unit.id: TemplateNestedStack(
+                self,
+                unit.id,
+                template=unit.template,
+                parameters={TOPIC_PARAMETER: self.notifications.topic.topic_arn},
+            )
+            for unit in self.layout.units
+        }
+        if self.layout.split:
+            return
         # Last, so the alarm-status widgets see every alarm defined above.
-        self.dashboards = GuardrailDashboards.for_account(
-            self,
-            "Dashboards",
-            account=account,
-            alarm_set=self.alarms.definitions,
-            log_group_name=self.metering.log_group_name,
-        )
+        self.dashboards = GuardrailDashboards(self, "Dashboards", dashboards=self.layout.dashboards)
