@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     if not config_path.is_absolute() and not config_path.exists():
         config_path = ROOT / config_path
     try:
-        build_app(app, load_config(config_path))
+        stacks = build_app(app, load_config(config_path))
         app.synth()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -50,7 +51,31 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         raise
+    report_orphans(config_path, stacks)
     return 0
+
+
+def _nested(stack: Any) -> bool:
+    layout = getattr(stack, "layout", None)
+    return bool(layout is not None and layout.split)
+
+
+def report_orphans(config_path: Path, stacks: dict[str, Any]) -> None:
+    """Record the app's stacks in the ledger beside the config; print the ones no longer in it."""
+    from config.ledger import StackRecord, ledger_path, reconcile
+
+    current = {
+        name: StackRecord(
+            name,
+            str(stack.account),
+            str(stack.region),
+            bool(getattr(stack, "layout", None) and stack.layout.split),
+        )
+        for name, stack in stacks.items()
+    }
+    ledger = ledger_path(config_path)
+    for message in reconcile(ledger, current).messages(ledger, config_path):
+        print(message, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -18,7 +19,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+
+from config.sources import read_config_data  # noqa: E402
+
+# `make bench CONFIG=...` passes its config: the scenario starts from its first account.
+BASE_CONFIG = Path(os.environ.get("GENAI_GUARDRAILS_CONFIG") or ROOT / "config" / "example.yaml")
 
 from config.loader import ConfigError, check_rules, parse_config  # noqa: E402
 from config.stack_limits import MAX_RESOURCES, MAX_TEMPLATE_BYTES, account_stack_plan  # noqa: E402
@@ -68,7 +73,7 @@ def fits(config: GuardrailsConfig) -> bool:
 
 
 def main() -> int:
-    base = yaml.safe_load((ROOT / "config" / "example.yaml").read_text())
+    base = read_config_data(BASE_CONFIG)
     print(f"{'features':>8}  {'planned':>8}  {'synthesized':>11}  {'plan bytes':>10}  {'template bytes':>14}")
     for n in (1, 10, 30, 45):
         config = config_with(base, n)

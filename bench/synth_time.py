@@ -31,6 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from config.sources import read_config_data  # noqa: E402
+
+# `make bench CONFIG=...` passes its config: the scenario starts from its first account.
+BASE_CONFIG = Path(os.environ.get("GENAI_GUARDRAILS_CONFIG") or ROOT / "config" / "example.yaml")
+
 EMPTY_APP = """
 import sys
 sys.path.insert(0, {root!r})
@@ -44,7 +49,7 @@ app.synth()
 
 def organization_config(accounts: int, features: int, applications: int = 8) -> dict[str, Any]:
     """The example's prod account copied `accounts` times with `features` generated features each."""
-    data: dict[str, Any] = yaml.safe_load((ROOT / "config" / "example.yaml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = read_config_data(BASE_CONFIG)
     template = data["accounts"][0]
     data["accounts"] = []
     for a in range(accounts):

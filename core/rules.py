@@ -99,6 +99,23 @@ def alarm_problems(config: GuardrailsConfig) -> Iterator[str]:
             yield f"accounts[{a}]: {exc}"
 
 
+def multi_region_problems(config: GuardrailsConfig) -> Iterator[str]:
+    """An AWS account listed in several Regions: Cost Anomaly Detection allows one services monitor per
+    account, so only one of its entries may turn it on."""
+    seen: dict[str, int] = {}
+    for a, account in enumerate(config.accounts):
+        if not account.anomaly_detection.enabled:
+            continue
+        if account.account_id in seen:
+            yield (
+                f"accounts[{a}].anomaly_detection.enabled: account {account.account_id} already has its Cost "
+                f"Anomaly Detection monitor from accounts[{seen[account.account_id]}] (AWS allows one services "
+                "monitor per account, across Regions): set enabled: false here"
+            )
+        else:
+            seen[account.account_id] = a
+
+
 def rule_problems(config: GuardrailsConfig) -> list[str]:
     """Every problem the CDK-free rules find, in config order."""
     problems: list[str] = []
@@ -110,4 +127,5 @@ def rule_problems(config: GuardrailsConfig) -> list[str]:
     problems += profile_problems(config)
     problems += kill_switch_problems(config)
     problems += alarm_problems(config)
+    problems += multi_region_problems(config)
     return problems

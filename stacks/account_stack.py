@@ -72,6 +72,7 @@ class AccountGuardrailsStack(cdk.Stack):
             account=account,
             topic_arn=topic_arn,
             emails=config.notifications.emails,
+            region_only=len(config.regions_of(account.account_id)) > 1,
         )
         cdk.CfnOutput(self, "BedrockBudgetName", value=self.budgets.account_budget_name)
         self.kill_switches = GuardrailKillSwitches(
