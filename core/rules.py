@@ -109,8 +109,8 @@ def multi_region_problems(config: GuardrailsConfig) -> Iterator[str]:
         if account.account_id in seen:
             yield (
                 f"accounts[{a}].anomaly_detection.enabled: account {account.account_id} already has its Cost "
-                f"Anomaly Detection monitor from accounts[{seen[account.account_id]}] (AWS allows one services "
-                "monitor per account, across Regions): set enabled: false here"
+                f"Anomaly Detection monitor from accounts[{seen[account.account_id]}] (AWS allows one "
+                "services monitor per account, across Regions): set enabled: false here"
             )
         else:
             seen[account.account_id] = a
