@@ -244,6 +244,11 @@ class Baseline(StrictModel):
     lists (they get their full account stack instead). Deployed from the management account."""
 
     enabled: bool = Field(default=False, description="Deploy the baseline StackSets (README, organization).")
+    organization_id: str | None = Field(
+        default=None,
+        pattern=r"^o-[a-z0-9]{10,32}$",
+        description="The organization id (o-...): only its accounts may read the baseline's code buckets.",
+    )
     target_ous: list[str] = Field(
         default_factory=list,
         description="OU ids (ou-xxxx-xxxxxxxx) or the root (r-xxxx) whose accounts get the baseline.",
@@ -292,6 +297,8 @@ class Baseline(StrictModel):
     def _targets(self) -> Baseline:
         if self.enabled and not self.target_ous:
             raise ValueError("target_ous: an enabled baseline needs at least one OU or root id")
+        if self.enabled and self.organization_id is None:
+            raise ValueError("organization_id: an enabled baseline needs the organization id (o-...)")
         return self
 
 
@@ -387,6 +394,12 @@ class Organization(StrictModel):
         default=False,
         description="With monitoring_account_id: an OAM sink there, and a link to it from every listed "
         "account and every baseline account, so the organization dashboard reads their metrics.",
+    )
+    oam_sink_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:oam:[a-z0-9-]+:\d{12}:sink/[\w-]+$",
+        description="The monitoring account's OAM sink (output SinkArn of GenAiGuardrails-Monitoring): "
+        "listed and baseline accounts in its Region link to it.",
     )
     baseline: Baseline = Field(default_factory=Baseline)
     pipeline: Pipeline = Field(default_factory=Pipeline)

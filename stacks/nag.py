@@ -62,13 +62,21 @@ def _arn_prefix(stack: cdk.Stack) -> str:
     return f"arn:{partition}"
 
 
+def _account(stack: cdk.Stack) -> str:
+    """The account as cdk-nag prints it: the pseudo parameter in an environment-agnostic stack (the
+    baseline's StackSet template)."""
+    return "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+
+
 def evaluator_alarm_findings(stack: cdk.Stack, prefix: str) -> dict[str, str]:
-    resource = f"{_arn_prefix(stack)}:cloudwatch:{stack.region}:{stack.account}:alarm:{prefix}*"
+    resource = f"{_arn_prefix(stack)}:cloudwatch:{stack.region}:{_account(stack)}:alarm:{prefix}*"
     return {f"{IAM5}[Resource::{resource}]": ALARM_STATES_REASON}
 
 
 def metering_function_findings(stack: cdk.Stack) -> dict[str, str]:
-    resource = f"{_arn_prefix(stack)}:bedrock:{stack.region}:{stack.account}:application-inference-profile/*"
+    resource = (
+        f"{_arn_prefix(stack)}:bedrock:{stack.region}:{_account(stack)}:application-inference-profile/*"
+    )
     return {f"{IAM5}[Resource::{resource}]": PROFILE_LOOKUP_REASON}
 
 
@@ -105,6 +113,16 @@ EVALUATOR_FUNCTION: dict[str, str] = {
     ),
 }
 
+
+BASELINE_CODE_BUCKET: dict[str, str] = {
+    "AwsSolutions::AwsSolutions-S1": (
+        "The bucket holds only the baseline's Lambda code and StackSet templates, written by cdk deploy and "
+        "read by CloudFormation in member accounts, and versioning keeps every earlier object, so server "
+        "access logs would add a second bucket per Region without adding an audit trail."
+    ),
+}
+
+OBSERVABILITY_SINK: dict[str, str] = {}
 
 COST_ALLOCATION_TAGS_ACKNOWLEDGED: dict[str, str] = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
