@@ -116,6 +116,28 @@ def multi_region_problems(config: GuardrailsConfig) -> Iterator[str]:
             seen[account.account_id] = a
 
 
+def pipeline_problems(config: GuardrailsConfig) -> Iterator[str]:
+    """With the pipeline on, every account must be deployed by some wave."""
+    pipeline = config.organization.pipeline
+    if not pipeline.enabled:
+        return
+    covered = {e for wave in pipeline.waves for e in wave.environments}
+    region = pipeline.region or config.organization.region
+    for a, account in enumerate(config.accounts):
+        if account.region != region:
+            # CDK Pipelines adds a replication bucket per other Region whose generated name cdk-nag flags.
+            yield (
+                f"accounts[{a}].region: {account.region} differs from the pipeline's Region {region}; the "
+                "pipeline deploys accounts of its own Region only: deploy this one with cdk deploy, or run "
+                "a second pipeline (organization.pipeline.region) from a copy of the config"
+            )
+        if account.environment not in covered:
+            yield (
+                f"accounts[{a}].environment: {account.environment!r} is in no organization.pipeline.waves "
+                f"entry ({', '.join(sorted(covered)) or 'none'}): add it to a wave's environments"
+            )
+
+
 def rule_problems(config: GuardrailsConfig) -> list[str]:
     """Every problem the CDK-free rules find, in config order."""
     problems: list[str] = []
@@ -128,4 +150,5 @@ def rule_problems(config: GuardrailsConfig) -> list[str]:
     problems += kill_switch_problems(config)
     problems += alarm_problems(config)
     problems += multi_region_problems(config)
+    problems += pipeline_problems(config)
     return problems

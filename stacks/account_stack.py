@@ -26,6 +26,7 @@ from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
 from stacks.nested_template import TemplateNestedStack
 from stacks.notifications import GuardrailNotifications
+from stacks.observability import observability_link
 from stacks.price_refresh import PriceCatalogRefresh
 
 
@@ -151,6 +152,10 @@ class AccountGuardrailsStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 
+        # Cross-account observability: a link to the monitoring account's sink, in the sink's Region.
+        sink = config.organization.oam_sink_arn
+        if sink and sink.split(":")[3] == account.region and account.account_id != sink.split(":")[4]:
+            observability_link(self, "ObservabilityLink", sink_arn=sink)
         # A split account's feature alarms and dashboards: one nested template per unit, rendered CDK-free.
         self.units: dict[str, TemplateNestedStack] = {
             unit.id: TemplateNestedStack(

@@ -27,6 +27,7 @@ from stacks.baseline import (
 from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
 from stacks.nag import ACKNOWLEDGED, acknowledge, enable_nag
 from stacks.org_stack import OrgGuardrailsStack
+from stacks.pipeline_stack import PIPELINE_STACK_NAME, PipelineStack
 
 # `-c synthesizer=cli`: CliCredentialsStackSynthesizer, for a local emulator only (tests/e2e): the CLI's own
 # credentials deploy, without the bootstrap roles. A real account keeps the DefaultStackSynthesizer.
@@ -123,6 +124,18 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
             stacks[stack_set.stack_name] = stack_set
             cdk.Tags.of(bucket).add(TAG_ENVIRONMENT, "management")
             cdk.Tags.of(stack_set).add(TAG_ENVIRONMENT, "management")
+    if org.pipeline.enabled:  # the optional delivery pipeline: synth once, deploy the accounts in waves
+        stacks[PIPELINE_STACK_NAME] = PipelineStack(
+            app,
+            PIPELINE_STACK_NAME,
+            config=config,
+            env=cdk.Environment(
+                account=org.pipeline.account_id or org.management_account_id,
+                region=org.pipeline.region or org.region,
+            ),
+            description="GenAI cost guardrails: CDK Pipelines, account stacks in waves",
+        )
+        cdk.Tags.of(stacks[PIPELINE_STACK_NAME]).add(TAG_ENVIRONMENT, "management")
     if org.monitoring_account_id:  # the optional organization overview dashboard
         stacks[MONITORING_STACK_NAME] = MonitoringGuardrailsStack(
             app,

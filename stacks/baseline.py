@@ -28,7 +28,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_oam as oam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -44,6 +43,7 @@ from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
 from stacks.nag import ACKNOWLEDGED, BASELINE_CODE_BUCKET, acknowledge, enable_nag
 from stacks.notifications import GuardrailNotifications
+from stacks.observability import observability_link
 
 BASELINE_TEMPLATE_STACK = f"{PRODUCT}-BaselineTemplate"
 # A dashboard body is built for a placeholder account id, then the real one is substituted per stack
@@ -81,7 +81,9 @@ def baseline_account(config: GuardrailsConfig, region: str) -> Account:
 class CodeBucket(Construct):
     """The Region's baseline code bucket: read by the organization's accounts, written by `cdk deploy`."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str, organization_id: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, bucket_name: str, organization_id: str
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.bucket = s3.Bucket(
@@ -190,13 +192,7 @@ class BaselineTemplateStack(cdk.Stack):
             )
         organization = config.organization
         if organization.oam_sink_arn and organization.oam_sink_arn.split(":")[3] == region:
-            oam.CfnLink(
-                self,
-                "ObservabilityLink",
-                label_template="$AccountName",
-                resource_types=["AWS::CloudWatch::Metric"],
-                sink_identifier=organization.oam_sink_arn,
-            )
+            observability_link(self, "ObservabilityLink", sink_arn=organization.oam_sink_arn)
         for key, value in {
             TAG_APPLICATION: SELF_APPLICATION,
             TAG_WORKLOAD: SELF_APPLICATION,
@@ -207,7 +203,7 @@ class BaselineTemplateStack(cdk.Stack):
 
 
 def _code_bucket_synthesizer(app: cdk.App, bucket: str) -> cdk.IStackSynthesizer:
-    """File assets into the Region's code bucket (`-c synthesizer=cli` keeps the emulator's CLI credentials)."""
+    """File assets into the Region's code bucket (`-c synthesizer=cli`: the emulator's CLI credentials)."""
     if app.node.try_get_context("synthesizer") == "cli":
         return cdk.CliCredentialsStackSynthesizer(file_assets_bucket_name=bucket)
     return cdk.DefaultStackSynthesizer(file_assets_bucket_name=bucket)
@@ -246,7 +242,7 @@ class BaselineStackSetStack(cdk.Stack):
             synthesizer=cdk.DefaultStackSynthesizer(
                 file_assets_bucket_name=bucket, generate_bootstrap_version_rule=False
             ),
-            description="GenAI cost guardrails baseline: invocation logging, metering, health alarms, dashboard",
+            description="GenAI cost guardrails baseline: invocation logging, metering, alarms, dashboard",
         )
         enable_nag(inner)
         assembly = inner.synth()

@@ -122,7 +122,43 @@ BASELINE_CODE_BUCKET: dict[str, str] = {
     ),
 }
 
-OBSERVABILITY_SINK: dict[str, str] = {}
+# The delivery pipeline's (and its cross-Region support stacks') findings, all on what CDK Pipelines
+# generates; acknowledged on those stacks only.
+PIPELINE_ACKNOWLEDGED: dict[str, str] = {
+    IAM5: (
+        "CDK Pipelines generates these grants: object-level access to its own artifact bucket and key, "
+        "CodeBuild's own log groups and report groups (named after the project at run time), and assuming "
+        "the target accounts' cdk bootstrap roles, which are what limit what a deployment may do."
+    ),
+    "AwsSolutions::AwsSolutions-S1": (
+        "The artifact and replication buckets hold only build outputs that the pipeline regenerates on "
+        "every run, and CloudTrail already records who reads them, so server access logs add no audit trail."
+    ),
+}
+
+
+def pipeline_findings(stack: cdk.Stack) -> dict[str, str]:
+    """Every wildcard finding on the grants CDK Pipelines generates in the pipeline stack, by the id cdk-nag
+    prints (its artifact bucket and key, its CodeBuild projects' logs and reports, the bootstrap roles)."""
+    reason = PIPELINE_ACKNOWLEDGED[IAM5]
+    account, region = stack.account, stack.region
+    projects = ("PipelineBuildSynthCdkBuildProject6BEFA8E6", "PipelineUpdatePipelineSelfMutationDAA41400")
+    resources = [
+        "*",
+        "<PipelineArtifactsBucketAEA9A052.Arn>/*",
+        f"arn:*:iam::{account}:role/*",
+        f"arn:aws:codebuild:{region}:{account}:report-group/*",
+        f"arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/*",
+        *(f"arn:aws:codebuild:{region}:{account}:report-group/<{p}>-*" for p in projects),
+        *(f"arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/<{p}>:*" for p in projects),
+    ]
+    actions = ["kms:GenerateDataKey*", "kms:ReEncrypt*", "s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*"]
+    actions += ["s3:GetObject*", "s3:List*"]
+    findings = {f"{IAM5}[Resource::{r}]": reason for r in resources}
+    findings.update({f"{IAM5}[Action::{a}]": reason for a in actions})
+    findings["AwsSolutions::AwsSolutions-S1"] = PIPELINE_ACKNOWLEDGED["AwsSolutions::AwsSolutions-S1"]
+    return findings
+
 
 COST_ALLOCATION_TAGS_ACKNOWLEDGED: dict[str, str] = {
     "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
