@@ -1,26 +1,44 @@
 #!/usr/bin/env python3
-"""CDK entry point: `npx cdk synth -c config=my.yaml`, or `python app.py` alone with the same default."""
+"""CDK entry point: `npx cdk synth -c config=my.yaml`, or `python app.py [-c config=my.yaml]` alone with
+the same default (`make synth CONFIG=...` runs the latter)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 
 
-def main() -> int:
+def context_arguments(argv: list[str]) -> dict[str, str]:
+    """`-c key=value` pairs, as the CDK CLI takes them (the CLI itself passes none to the app)."""
+    context: dict[str, str] = {}
+    args = iter(argv)
+    for arg in args:
+        pair = next(args, "") if arg in ("-c", "--context") else None
+        if pair is None or "=" not in pair:
+            raise SystemExit(f"usage: python app.py [-c key=value]... (got {arg!r})")
+        key, value = pair.split("=", 1)
+        context[key] = value
+    return context
+
+
+def main(argv: list[str] | None = None) -> int:
     from config.loader import ConfigError, load_config
     from stacks.app_builder import build_app, new_app  # slow import (aws_cdk)
 
     # Without the CLI, write the assembly where the CLI would.
-    app = new_app(outdir=None if "CDK_OUTDIR" in os.environ else str(ROOT / "cdk.out"))
+    app = new_app(
+        outdir=None if "CDK_OUTDIR" in os.environ else str(ROOT / "cdk.out"),
+        context=context_arguments(sys.argv[1:] if argv is None else argv),
+    )
     config_path = Path(str(app.node.try_get_context("config")))
     if not config_path.is_absolute() and not config_path.exists():
         config_path = ROOT / config_path
     try:
-        build_app(app, load_config(config_path))
+        stacks = build_app(app, load_config(config_path))
         app.synth()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -33,7 +51,31 @@ def main() -> int:
             )
             return 1
         raise
+    report_orphans(config_path, stacks)
     return 0
+
+
+def _nested(stack: Any) -> bool:
+    layout = getattr(stack, "layout", None)
+    return bool(layout is not None and layout.split)
+
+
+def report_orphans(config_path: Path, stacks: dict[str, Any]) -> None:
+    """Record the app's stacks in the ledger beside the config; print the ones no longer in it."""
+    from config.ledger import StackRecord, ledger_path, reconcile
+
+    current = {
+        name: StackRecord(
+            name,
+            str(stack.account),
+            str(stack.region),
+            bool(getattr(stack, "layout", None) and stack.layout.split),
+        )
+        for name, stack in stacks.items()
+    }
+    ledger = ledger_path(config_path)
+    for message in reconcile(ledger, current).messages(ledger, config_path):
+        print(message, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,18 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _forget_stack(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from config.ledger import forget, ledger_path
+
+    ledger = ledger_path(Path(args.config))
+    missing = forget(ledger, args.stacks)
+    for name in missing:
+        print(f"error: {ledger}: no stack {name} recorded", file=sys.stderr)
+    return 1 if missing else 0
+
+
 def _replay(args: argparse.Namespace) -> int:
     from cli.replay.cli import run_replay
 
@@ -38,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a config file without synthesizing")
     validate.add_argument("file")
     validate.set_defaults(run=_validate)
+    forget_stack = commands.add_parser(
+        "forget-stack", help="remove destroyed stacks from the config's stack ledger (no more orphan warning)"
+    )
+    forget_stack.add_argument("config", help="the config file or directory")
+    forget_stack.add_argument("stacks", nargs="+")
+    forget_stack.set_defaults(run=_forget_stack)
     replay = commands.add_parser("replay", help="replay Bedrock invocation logs through the guardrails")
     replay.add_argument("logs", nargs="+", help="JSON Lines, .gz, S3 delivery dirs, filter-log-events output")
     replay.add_argument("--config", default="config/example.yaml")

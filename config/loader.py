@@ -1,4 +1,5 @@
-"""Read a config file and turn every problem into one readable message naming file, field and rule."""
+"""Read a config file (or a directory of them, config/sources.py) and turn every problem into one readable
+message naming file, field and rule."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from config.sources import Origins, SourceError, merge_directory
 from config.yaml_reader import YamlReadError, read_yaml
 from core.config_model import GuardrailsConfig
 
@@ -82,7 +84,21 @@ def _describe(error: Any) -> str:
     )
 
 
-def parse_config(data: Any, source: Path | str = "<config>") -> GuardrailsConfig:
+def _located(problems: Sequence[str], origins: Origins | None) -> list[str]:
+    """With a directory config, each problem names the file that holds its field (and the field's path
+    in that file)."""
+    if origins is None:
+        return list(problems)
+    out = []
+    for problem in problems:
+        path, local = origins.locate(problem)
+        out.append(f"{path}: {local}" if path is not None else problem)
+    return out
+
+
+def parse_config(
+    data: Any, source: Path | str = "<config>", origins: Origins | None = None
+) -> GuardrailsConfig:
     if not isinstance(data, dict):
         raise ConfigError(
             source, ["(top level): the file must be a YAML mapping with organization and accounts"]
@@ -90,10 +106,12 @@ def parse_config(data: Any, source: Path | str = "<config>") -> GuardrailsConfig
     try:
         return GuardrailsConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+        raise ConfigError(source, _located([_describe(e) for e in exc.errors()], origins)) from None
 
 
-def check_rules(config: GuardrailsConfig, source: Path | str = "<config>") -> GuardrailsConfig:
+def check_rules(
+    config: GuardrailsConfig, source: Path | str = "<config>", origins: Origins | None = None
+) -> GuardrailsConfig:
     """Every rule beyond the schema (AWS limits and policies, CloudFormation's template quotas), without
     CDK; raises ConfigError listing every problem."""
     from config.stack_limits import stack_limit_problems
@@ -103,13 +121,20 @@ def check_rules(config: GuardrailsConfig, source: Path | str = "<config>") -> Gu
     if not problems:
         problems = list(stack_limit_problems(config))
     if problems:
-        raise ConfigError(source, problems)
+        raise ConfigError(source, _located(problems, origins))
     return config
 
 
 def load_config(path: Path | str = EXAMPLE_CONFIG) -> GuardrailsConfig:
-    """Load and validate a YAML config file, schema and rules; raises ConfigError with every problem."""
+    """Load and validate a YAML config file, or a directory of them merged into one (config/sources.py),
+    schema and rules; raises ConfigError with every problem."""
     path = Path(path)
+    if path.is_dir():
+        try:
+            data, origins = merge_directory(path)
+        except SourceError as exc:
+            raise ConfigError(path, [f"{p}: {m}" for p, m in exc.problems]) from None
+        return check_rules(parse_config(data, path, origins), path, origins)
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -3,6 +3,14 @@
 `account_stack_plan` counts the resources an account stack will hold from the same pure data the stack is
 built from (alarm definitions, dashboard bodies) plus a table of what each construct creates, and bounds
 the template size from above. Tests compare both with synthesized templates, so the table stays true.
+
+`account_layout` decides where everything goes. An account that fits one template keeps the one-template
+layout (what it always had, so a deployed stack never sees its resources move). A larger account is
+split: its own template keeps the account-wide parts (key, topic, metering, evaluator, budgets, inference
+profiles, kill switches, account health alarms) and nests one template per application (its features'
+alarms and composites, its dashboards; `-2`, `-3`... when one application alone exceeds a template) plus
+one for the account dashboards. The nested templates are rendered here, CDK-free (config/unit_templates.py):
+their sizes are exact, and synth writes these very templates.
 """
 
 from __future__ import annotations
@@ -11,11 +19,15 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+from config.unit_templates import alarm_resources, dashboard_resources, template_bytes, unit_template
 from core.alarm_definitions import build_alarm_set
-from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition, ServiceHealthAlarm
+from core.alarm_model import AccountAlarmSet, AlarmDefinition, CompositeAlarmDefinition, ServiceHealthAlarm
 from core.config_model import Account, GuardrailsConfig
-from dashboards import account_dashboards
+from core.naming import SELF_APPLICATION, TAG_APPLICATION, TAG_ENVIRONMENT, TAG_WORKLOAD, account_stack_name
+from dashboards import Dashboard, account_dashboards
+from dashboards.account import application_dashboard_name
 
 # CloudFormation quotas per stack (template).
 MAX_RESOURCES = 500
@@ -43,6 +55,7 @@ PER_EMAIL = 1  # SNS email subscription
 PER_FEATURE_PROFILE = 2  # application inference profile, its feature budget
 PER_KILL_SWITCH = 3  # deny policy, execution role, budgets action
 PRICE_REFRESH = 9  # log group, role, policy, function, permission, bucket + policy + key, schedule rule
+NESTED_STACK = 1  # AWS::CloudFormation::Stack per nested unit
 
 # Template bytes (bench/stack_size.py measures them): parameters and outputs, a resource other than an alarm
 # or a dashboard, and the envelope of an alarm around its definition's JSON (logical id, type, tags, ids).
@@ -71,10 +84,20 @@ def _alarm_bytes(
     return len(json.dumps(dataclasses.asdict(alarm))) + ALARM_ENVELOPE_BYTES + tag_bytes
 
 
-def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: str) -> StackPlan:
-    alarm_set = build_alarm_set(config, account)
-    log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
-    dashboards = account_dashboards(account, alarm_set, log_group)
+def account_stack_plan(
+    config: GuardrailsConfig,
+    account: Account,
+    stack_name: str,
+    *,
+    alarm_set: AccountAlarmSet | None = None,
+    dashboards: list[Dashboard] | None = None,
+) -> StackPlan:
+    """The one-template layout's plan (every resource of the account in one stack)."""
+    if alarm_set is None:
+        alarm_set = build_alarm_set(config, account)
+    if dashboards is None:
+        log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
+        dashboards = account_dashboards(account, alarm_set, log_group)
     profiled = [f for f in account.features if f.inference_profile is not None]
     switches = [f.kill_switch for f in account.features if f.kill_switch and f.kill_switch.enabled]
     if account.kill_switch is not None and account.kill_switch.enabled:
@@ -95,6 +118,8 @@ def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: s
         resources["slack"] = SLACK_CHANNEL
     if account.price_refresh.enabled:
         resources["price refresh"] = PRICE_REFRESH
+    if sum(resources.values()) > MAX_RESOURCES:  # split anyway: the size bound is not needed
+        return StackPlan(stack_name, resources, MAX_TEMPLATE_BYTES + 1)
     # Every taggable resource carries the account's extra tags (the standard three are in the envelope).
     tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
     every: list[AlarmDefinition | CompositeAlarmDefinition | ServiceHealthAlarm] = [
@@ -111,24 +136,227 @@ def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: s
     return StackPlan(stack_name, resources, size)
 
 
-def stack_limit_problems(config: GuardrailsConfig) -> Iterator[str]:
-    """Each account stack must fit CloudFormation's resource and template-size quotas."""
-    from core.naming import account_stack_name
+def resource_tags(account: Account) -> dict[str, str]:
+    """The tags every taggable resource of an account stack carries (app_builder adds the same)."""
+    return {
+        TAG_APPLICATION: SELF_APPLICATION,
+        TAG_ENVIRONMENT: account.environment,
+        TAG_WORKLOAD: SELF_APPLICATION,
+        **account.tags,
+    }
 
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """One nested template of a split account: its construct id, what it holds, the rendered template."""
+
+    id: str
+    features: tuple[str, ...]
+    dashboards: tuple[str, ...]
+    template: dict[str, Any]
+
+    @property
+    def resource_count(self) -> int:
+        return len(self.template["Resources"])
+
+    @property
+    def template_bytes(self) -> int:
+        return template_bytes(self.template)
+
+
+@dataclass(frozen=True)
+class AccountLayout:
+    """Where an account's resources go: one template, or its own template plus nested units."""
+
+    stack: str
+    split: bool
+    parent: StackPlan
+    units: tuple[UnitPlan, ...]
+    alarm_set: AccountAlarmSet
+    dashboards: tuple[Dashboard, ...]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class _Block:
+    """What must stay together in one unit: a feature's alarms with its composite, or one dashboard."""
+
+    feature: str | None
+    alarms: list[AlarmDefinition]
+    composites: list[CompositeAlarmDefinition]
+    dashboards: list[Dashboard]
+    resources: int
+    bytes: int
+
+
+# The envelope of a unit template (version, description, parameter) and a comma per resource (bounds).
+UNIT_ENVELOPE_BYTES = 600
+
+
+def _block(
+    account: Account,
+    tags: dict[str, str],
+    *,
+    feature: str | None = None,
+    alarms: list[AlarmDefinition] | None = None,
+    composites: list[CompositeAlarmDefinition] | None = None,
+    dashboards: list[Dashboard] | None = None,
+) -> _Block:
+    alarms, composites, dashboards = alarms or [], composites or [], dashboards or []
+    resources = {
+        **alarm_resources(alarms, composites, tags, {"Ref": "TopicArn"}),
+        **dashboard_resources(dashboards),
+    }
+    size = sum(len(json.dumps({k: v}, separators=(",", ":"))) for k, v in resources.items())
+    return _Block(feature, alarms, composites, dashboards, len(resources), size)
+
+
+def _pack_units(
+    prefix: str, blocks: list[_Block], account: Account, tags: dict[str, str]
+) -> tuple[list[UnitPlan], list[str]]:
+    """Fill units in order; `prefix`, `prefix-2`, ... Returns the units and any block too big alone."""
+    groups: list[list[_Block]] = [[]]
+    problems: list[str] = []
+    resources = size = 0
+    for block in blocks:
+        if groups[-1] and (
+            resources + block.resources > MAX_RESOURCES
+            or size + block.bytes + UNIT_ENVELOPE_BYTES > MAX_TEMPLATE_BYTES
+        ):
+            groups.append([])
+            resources = size = 0
+        groups[-1].append(block)
+        resources += block.resources
+        size += block.bytes + 1
+    units = []
+    for n, group in enumerate(groups, start=1):
+        unit_id = prefix if n == 1 else f"{prefix}-{n}"
+        template = unit_template(
+            description=f"GenAI cost guardrails for account {account.name}: {unit_id}",
+            alarms=[a for b in group for a in b.alarms],
+            composites=[c for b in group for c in b.composites],
+            dashboards=[d for b in group for d in b.dashboards],
+            tags=tags,
+        )
+        unit = UnitPlan(
+            unit_id,
+            tuple(b.feature for b in group if b.feature),
+            tuple(d.name for b in group for d in b.dashboards),
+            template,
+        )
+        if unit.resource_count > MAX_RESOURCES or unit.template_bytes > MAX_TEMPLATE_BYTES:
+            what = f"feature {unit.features[0]}" if len(group) == 1 and unit.features else unit_id
+            problems.append(
+                f"{what} alone needs {unit.resource_count} resources and {unit.template_bytes:,} template "
+                f"bytes in nested stack {unit_id}; CloudFormation allows {MAX_RESOURCES} and "
+                f"{MAX_TEMPLATE_BYTES:,}"
+            )
+        units.append(unit)
+    return units, problems
+
+
+def _split_units(
+    account: Account, alarm_set: AccountAlarmSet, dashboards: list[Dashboard]
+) -> tuple[list[UnitPlan], list[str]]:
+    tags = resource_tags(account)
+    alarms_of: dict[str, list[AlarmDefinition]] = {}
+    for alarm in alarm_set.alarms:
+        if alarm.feature is not None:
+            alarms_of.setdefault(alarm.feature, []).append(alarm)
+    composite_of = {c.feature: c for c in alarm_set.composites if c.feature is not None}
+    by_name = {d.name: d for d in dashboards}
+    units: list[UnitPlan] = []
+    problems: list[str] = []
+    placed: set[str] = set()
+    for application in account.applications:
+        blocks = [
+            _block(
+                account,
+                tags,
+                feature=f.name,
+                alarms=alarms_of.get(f.name, []),
+                composites=[composite_of[f.name]] if f.name in composite_of else [],
+            )
+            for f in account.features
+            if f.application == application
+        ]
+        base = application_dashboard_name(account, application)
+        own = [d for name, d in by_name.items() if name == base or name.startswith(f"{base}-p")]
+        blocks += [_block(account, tags, dashboards=[d]) for d in own]
+        placed.update(d.name for d in own)
+        found, trouble = _pack_units(f"App-{application}", blocks, account, tags)
+        units += found
+        problems += trouble
+    rest = [_block(account, tags, dashboards=[d]) for d in dashboards if d.name not in placed]
+    if rest:
+        found, trouble = _pack_units("Dashboards", rest, account, tags)
+        units += found
+        problems += trouble
+    return units, problems
+
+
+def _split_parent(
+    config: GuardrailsConfig, account: Account, alarm_set: AccountAlarmSet, stack_name: str, units: int
+) -> StackPlan:
+    """The account's own template in the split layout: everything but the feature alarms and the
+    dashboards, plus one nested-stack resource per unit."""
+    single = account_stack_plan(config, account, stack_name)
+    resources = dict(single.resources)
+    health: list[AlarmDefinition | ServiceHealthAlarm] = [
+        *(a for a in alarm_set.alarms if a.feature is None),
+        *alarm_set.service_health,
+    ]
+    resources["alarms"] = len(health)
+    resources["dashboards"] = 0
+    resources["nested stacks"] = NESTED_STACK * units
+    tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
+    others = sum(resources.values()) - resources["alarms"]
+    size = (
+        BASE_TEMPLATE_BYTES
+        + sum(_alarm_bytes(a, tag_bytes) for a in health)
+        + (PER_RESOURCE_BYTES + tag_bytes) * others
+    )
+    return StackPlan(stack_name, resources, size)
+
+
+_LAYOUTS: dict[tuple[int, int], tuple[GuardrailsConfig, AccountLayout]] = {}
+
+
+def account_layout(config: GuardrailsConfig, account: Account) -> AccountLayout:
+    """The layout of one account stack (cached per config object: validate and synth share it)."""
+    key = (id(config), id(account))
+    cached = _LAYOUTS.get(key)
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    name = account_stack_name(account.name)
+    alarm_set = build_alarm_set(config, account)
+    log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
+    dashboards = account_dashboards(account, alarm_set, log_group)
+    single = account_stack_plan(config, account, name, alarm_set=alarm_set, dashboards=dashboards)
+    if single.resource_count <= MAX_RESOURCES and single.template_bytes <= MAX_TEMPLATE_BYTES:
+        layout = AccountLayout(name, False, single, (), alarm_set, tuple(dashboards))
+    else:
+        units, problems = _split_units(account, alarm_set, dashboards)
+        parent = _split_parent(config, account, alarm_set, name, len(units))
+        if parent.resource_count > MAX_RESOURCES or parent.template_bytes > MAX_TEMPLATE_BYTES:
+            largest = sorted(parent.resources.items(), key=lambda kv: -kv[1])[:3]
+            parts = ", ".join(f"{n} {c}" for n, c in largest)
+            problems.append(
+                f"{len(account.features)} features leave {parent.resource_count} resources (about "
+                f"{parent.template_bytes:,} bytes) in stack {name}'s own template after its alarms and "
+                f"dashboards moved to {len(units)} nested stacks (largest parts: {parts}); CloudFormation "
+                f"allows {MAX_RESOURCES} resources and {MAX_TEMPLATE_BYTES:,} bytes: fewer features with "
+                "inference_profile or kill_switch in this account, or split it across accounts or regions"
+            )
+        layout = AccountLayout(
+            name, True, parent, tuple(units), alarm_set, tuple(dashboards), tuple(problems)
+        )
+    _LAYOUTS[key] = (config, layout)
+    return layout
+
+
+def stack_limit_problems(config: GuardrailsConfig) -> Iterator[str]:
+    """Each account stack, and each nested template of a split one, must fit CloudFormation's quotas."""
     for a, account in enumerate(config.accounts):
-        plan = account_stack_plan(config, account, account_stack_name(account.name))
-        largest = sorted(plan.resources.items(), key=lambda kv: -kv[1])[:3]
-        parts = ", ".join(f"{name} {count}" for name, count in largest)
-        if plan.resource_count > MAX_RESOURCES:
-            yield (
-                f"accounts[{a}].features: {len(account.features)} features need {plan.resource_count} "
-                f"CloudFormation resources in stack {plan.stack} (largest parts: {parts}); CloudFormation "
-                f"allows {MAX_RESOURCES} per stack: split the features across accounts or regions, or turn "
-                "off alarm families you do not need"
-            )
-        elif plan.template_bytes > MAX_TEMPLATE_BYTES:
-            yield (
-                f"accounts[{a}].features: {len(account.features)} features make stack {plan.stack}'s "
-                f"template about {plan.template_bytes:,} bytes; CloudFormation allows "
-                f"{MAX_TEMPLATE_BYTES:,}: split the features across accounts or regions"
-            )
+        for problem in account_layout(config, account).problems:
+            yield f"accounts[{a}].features: {problem}"

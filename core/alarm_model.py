@@ -335,3 +335,62 @@ def signature(alarm: AlarmDefinition) -> dict[str, Any]:
             for q in alarm.queries
         ),
     }
+
+
+def _template_query(query: Query) -> dict[str, Any]:
+    """One `MetricDataQuery` as CloudFormation writes it (what CfnAlarm renders for the same fields)."""
+    if isinstance(query, ExpressionQuery):
+        return {
+            "Id": query.id,
+            "Expression": query.expression,
+            "Label": query.label,
+            "ReturnData": query.return_data,
+        }
+    metric: dict[str, Any] = {"Namespace": query.namespace, "MetricName": query.metric_name}
+    if query.dimensions:
+        metric["Dimensions"] = [{"Name": k, "Value": v} for k, v in query.dimensions]
+    out: dict[str, Any] = {
+        "Id": query.id,
+        "MetricStat": {"Metric": metric, "Period": query.period, "Stat": query.stat},
+        "ReturnData": query.return_data,
+    }
+    if query.label:
+        out["Label"] = query.label
+    return out
+
+
+def to_template_alarm(alarm: AlarmDefinition, topic: Any) -> dict[str, Any]:
+    """The ``AWS::CloudWatch::Alarm`` Properties of a definition (inverse of ``from_template_alarm``);
+    `topic` is the notification topic's ARN or a reference to it, used when the alarm pages."""
+    props: dict[str, Any] = {
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.description,
+        "Metrics": [_template_query(q) for q in alarm.queries],
+        "ComparisonOperator": alarm.comparison,
+        "EvaluationPeriods": alarm.evaluation_periods,
+        "DatapointsToAlarm": alarm.datapoints_to_alarm,
+        "TreatMissingData": alarm.treat_missing_data,
+        "ActionsEnabled": True,
+    }
+    if alarm.threshold is not None:
+        props["Threshold"] = alarm.threshold
+    if alarm.threshold_metric_id is not None:
+        props["ThresholdMetricId"] = alarm.threshold_metric_id
+    if alarm.notify:
+        props["AlarmActions"] = [topic]
+        props["OKActions"] = [topic]
+    return props
+
+
+def to_template_composite(composite: CompositeAlarmDefinition, topic: Any) -> dict[str, Any]:
+    """The ``AWS::CloudWatch::CompositeAlarm`` Properties of a definition."""
+    props: dict[str, Any] = {
+        "AlarmName": composite.name,
+        "AlarmDescription": composite.description,
+        "AlarmRule": composite.rule,
+        "ActionsEnabled": True,
+    }
+    if composite.notify:
+        props["AlarmActions"] = [topic]
+        props["OKActions"] = [topic]
+    return props

@@ -229,6 +229,150 @@ class TagPolicy(StrictModel):
         return values
 
 
+OU_ID_PATTERN = r"^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$"
+
+
+def check_ous(values: list[str]) -> list[str]:
+    for value in values:
+        if not re.match(OU_ID_PATTERN, value):
+            raise ValueError(f"{value!r} is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)")
+    return values
+
+
+class Baseline(StrictModel):
+    """The organization baseline: a service-managed CloudFormation StackSet per Region that puts invocation
+    logging, metering (every call `unattributed`), the self-monitoring alarms and the account dashboard in
+    every account of the target OUs, accounts created later included, except the accounts this config
+    lists (they get their full account stack instead). Deployed from the management account."""
+
+    enabled: bool = Field(default=False, description="Deploy the baseline StackSets (README, organization).")
+    organization_id: str | None = Field(
+        default=None,
+        pattern=r"^o-[a-z0-9]{10,32}$",
+        description="The organization id (o-...): only its accounts may read the baseline's code buckets.",
+    )
+    target_ous: list[str] = Field(
+        default_factory=list,
+        description="OU ids (ou-xxxx-xxxxxxxx) or the root (r-xxxx) whose accounts get the baseline.",
+    )
+    regions: list[str] = Field(
+        default_factory=list, description="Regions of the baseline (default: organization.region)."
+    )
+    environment: Slug = Field(
+        default="baseline", description="The Environment dimension of an unlisted account's metrics."
+    )
+    retain_stacks_on_account_removal: bool = Field(
+        default=False,
+        description="Keep the baseline in an account that leaves the target OUs (default: delete it, so "
+        "an account moved out of the organization's scope stops being metered and leaves nothing behind).",
+    )
+    log_retention_days: int = Field(default=30, description="Retention of the baseline's log groups.")
+    max_concurrent_percentage: int = Field(
+        default=25, ge=1, le=100, description="Share of accounts a StackSet operation deploys at once."
+    )
+    failure_tolerance_percentage: int = Field(
+        default=10, ge=0, le=100, description="Share of accounts that may fail before an operation stops."
+    )
+
+    @field_validator("target_ous")
+    @classmethod
+    def _ous(cls, values: list[str]) -> list[str]:
+        return check_ous(values)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, values: list[str]) -> list[str]:
+        for value in values:
+            check_region(value)
+        if len(set(values)) != len(values):
+            raise ValueError("regions must not repeat")
+        return values
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{value} is not a CloudWatch Logs retention; allowed: {LOG_RETENTION_DAYS}")
+        return value
+
+    @model_validator(mode="after")
+    def _targets(self) -> Baseline:
+        if self.enabled and not self.target_ous:
+            raise ValueError("target_ous: an enabled baseline needs at least one OU or root id")
+        if self.enabled and self.organization_id is None:
+            raise ValueError("organization_id: an enabled baseline needs the organization id (o-...)")
+        return self
+
+
+class PipelineSource(StrictModel):
+    """Where the pipeline reads the app: a CodeConnections (CodeStar) connection to GitHub, GitLab or
+    Bitbucket, or a CodeCommit repository. Named by ARN or name only: synth needs no network."""
+
+    connection_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[\w-]+$",
+        description="CodeConnections connection ARN (with repository: owner/name).",
+    )
+    repository: str = Field(
+        pattern=r"^[\w.-]+(/[\w.-]+)?$",
+        description="owner/name for a connection, or the CodeCommit repository name.",
+    )
+    branch: str = Field(default="main", pattern=r"^[\w./-]+$", description="Branch to build.")
+    codecommit: bool = Field(default=False, description="Read a CodeCommit repository instead.")
+
+    @model_validator(mode="after")
+    def _kind(self) -> PipelineSource:
+        if self.codecommit == (self.connection_arn is not None):
+            raise ValueError("set either connection_arn (CodeConnections) or codecommit: true, not both")
+        if self.connection_arn is not None and "/" not in self.repository:
+            raise ValueError("repository: a connection source is named owner/name")
+        return self
+
+
+class PipelineWave(StrictModel):
+    name: Slug
+    environments: list[Slug] = Field(description="Accounts whose environment is one of these deploy here.")
+    approval: bool = Field(default=False, description="A manual approval before this wave starts.")
+
+
+class Pipeline(StrictModel):
+    """CDK Pipelines (CodePipeline): synthesize once, deploy every account stack in ordered waves."""
+
+    enabled: bool = False
+    account_id: AccountId | None = Field(
+        default=None, description="Account of the pipeline (default: organization.management_account_id)."
+    )
+    region: str | None = Field(
+        default=None, description="Region of the pipeline (default: organization.region)."
+    )
+    source: PipelineSource | None = None
+    config_path: str = Field(
+        default="config/example.yaml", description="The config file or directory the pipeline synthesizes."
+    )
+    waves: list[PipelineWave] = Field(
+        default_factory=lambda: [
+            PipelineWave(name="sandbox", environments=["sandbox"]),
+            PipelineWave(name="staging", environments=["staging"], approval=True),
+            PipelineWave(name="prod", environments=["prod"], approval=True),
+        ],
+        description="Ordered waves; an account deploys in the first wave naming its environment.",
+    )
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else check_region(value)
+
+    @model_validator(mode="after")
+    def _source(self) -> Pipeline:
+        if self.enabled and self.source is None:
+            raise ValueError("source: an enabled pipeline needs a source (connection_arn or codecommit)")
+        names = [w.name for w in self.waves]
+        if len(set(names)) != len(names):
+            raise ValueError("waves: wave names must be unique")
+        return self
+
+
 class Organization(StrictModel):
     management_account_id: AccountId
     region: str = Field(default="us-east-1", description="Region of the organization stack.")
@@ -248,6 +392,19 @@ class Organization(StrictModel):
     monitoring_account_id: AccountId | None = Field(
         default=None, description="Account that holds the cross-account overview dashboard, if any."
     )
+    cross_account_observability: bool = Field(
+        default=False,
+        description="With monitoring_account_id: an OAM sink there, and a link to it from every listed "
+        "account and every baseline account, so the organization dashboard reads their metrics.",
+    )
+    oam_sink_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:oam:[a-z0-9-]+:\d{12}:sink/[\w-]+$",
+        description="The monitoring account's OAM sink (output SinkArn of GenAiGuardrails-Monitoring): "
+        "listed and baseline accounts in its Region link to it.",
+    )
+    baseline: Baseline = Field(default_factory=Baseline)
+    pipeline: Pipeline = Field(default_factory=Pipeline)
 
     @field_validator("region")
     @classmethod
@@ -257,10 +414,17 @@ class Organization(StrictModel):
     @field_validator("target_ous")
     @classmethod
     def _ous(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not re.match(r"^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$", value):
-                raise ValueError(f"{value!r} is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)")
-        return values
+        return check_ous(values)
+
+    @model_validator(mode="after")
+    def _observability(self) -> Organization:
+        if self.cross_account_observability and self.monitoring_account_id is None:
+            raise ValueError("cross_account_observability: needs monitoring_account_id")
+        return self
+
+    @property
+    def baseline_regions(self) -> list[str]:
+        return self.baseline.regions or [self.region]
 
 
 class FeatureMatch(StrictModel):
@@ -550,12 +714,23 @@ class GuardrailsConfig(StrictModel):
     @field_validator("accounts")
     @classmethod
     def _unique_accounts(cls, accounts: list[Account]) -> list[Account]:
-        for attr in ("name", "account_id"):
-            values = [getattr(a, attr) for a in accounts]
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            if repeated:
-                raise ValueError(f"account {attr}s must be unique; repeated: {', '.join(repeated)}")
+        # One account may be listed once per Region (each entry its own stack, named by `name`).
+        names = [a.name for a in accounts]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"account names must be unique; repeated: {', '.join(repeated)}")
+        places = [f"{a.account_id}/{a.region}" for a in accounts]
+        repeated = sorted({p for p in places if places.count(p) > 1})
+        if repeated:
+            raise ValueError(
+                "an account may be listed once per region (account_id and region together must be unique); "
+                f"repeated: {', '.join(repeated)}"
+            )
         return accounts
+
+    def regions_of(self, account_id: str) -> list[str]:
+        """Every Region the config lists for one AWS account."""
+        return [a.region for a in self.accounts if a.account_id == account_id]
 
     def account(self, name: str) -> Account:
         for account in self.accounts:

@@ -37,7 +37,8 @@ METRIC_OF_ATTRIBUTE: dict[str, str] = {attr: name for name, attr in COUNT_METRIC
 # Evaluator, [Environment, Application, Feature].
 BUDGET_USED_PERCENT = "BudgetUsedPercent"
 FORECAST = "ForecastUSD"
-EVALUATOR_METRICS = (BUDGET_USED_PERCENT, FORECAST)
+MONTH_TO_DATE = "MonthToDateUSD"
+EVALUATOR_METRICS = (BUDGET_USED_PERCENT, FORECAST, MONTH_TO_DATE)
 # Price refresh, [Environment].
 PRICE_CATALOG_AGE_DAYS = "PriceCatalogAgeDays"
 # Free native Bedrock runtime metrics, dimension ModelId.

@@ -149,6 +149,45 @@ def alarm_problems(config: GuardrailsConfig) -> Iterator[str]:
             yield f"accounts[{a}]: {exc}"
 
 
+def multi_region_problems(config: GuardrailsConfig) -> Iterator[str]:
+    """An AWS account listed in several Regions: Cost Anomaly Detection allows one services monitor per
+    account, so only one of its entries may turn it on."""
+    seen: dict[str, int] = {}
+    for a, account in enumerate(config.accounts):
+        if not account.anomaly_detection.enabled:
+            continue
+        if account.account_id in seen:
+            yield (
+                f"accounts[{a}].anomaly_detection.enabled: account {account.account_id} already has its Cost "
+                f"Anomaly Detection monitor from accounts[{seen[account.account_id]}] (AWS allows one "
+                "services monitor per account, across Regions): set enabled: false here"
+            )
+        else:
+            seen[account.account_id] = a
+
+
+def pipeline_problems(config: GuardrailsConfig) -> Iterator[str]:
+    """With the pipeline on, every account must be deployed by some wave."""
+    pipeline = config.organization.pipeline
+    if not pipeline.enabled:
+        return
+    covered = {e for wave in pipeline.waves for e in wave.environments}
+    region = pipeline.region or config.organization.region
+    for a, account in enumerate(config.accounts):
+        if account.region != region:
+            # CDK Pipelines adds a replication bucket per other Region whose generated name cdk-nag flags.
+            yield (
+                f"accounts[{a}].region: {account.region} differs from the pipeline's Region {region}; the "
+                "pipeline deploys accounts of its own Region only: deploy this one with cdk deploy, or run "
+                "a second pipeline (organization.pipeline.region) from a copy of the config"
+            )
+        if account.environment not in covered:
+            yield (
+                f"accounts[{a}].environment: {account.environment!r} is in no organization.pipeline.waves "
+                f"entry ({', '.join(sorted(covered)) or 'none'}): add it to a wave's environments"
+            )
+
+
 def rule_problems(config: GuardrailsConfig) -> list[str]:
     """Every problem the CDK-free rules find, in config order."""
     problems: list[str] = []
@@ -161,4 +200,6 @@ def rule_problems(config: GuardrailsConfig) -> list[str]:
     problems += profile_problems(config)
     problems += kill_switch_problems(config)
     problems += alarm_problems(config)
+    problems += multi_region_problems(config)
+    problems += pipeline_problems(config)
     return problems

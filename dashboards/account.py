@@ -96,25 +96,18 @@ def _header(account: Account, alarm_count: int) -> list[Row]:
     return [[text(markdown, width=24, height=4)]]
 
 
-def _money_row(account: Account) -> list[Row]:
+def _money_row(account: Account, limits: DashboardLimits) -> list[Row]:
     env, region = account.environment, account.region
     period = max(300, account.evaluator.schedule_minutes * 60)
     features = account.features
-    used = [
-        metric(
-            c.BUDGET_USED_PERCENT,
-            c.feature_dims(env, f.application, f.name),
-            id=f"b{i}",
-            stat="Maximum",
-            period=period,
-            visible=False,
-        )
-        for i, f in enumerate(features)
-    ]
-    mtd_terms = " + ".join(f"FILL(b{i}, 0) * {float(f.monthly_budget_usd):g}" for i, f in enumerate(features))
-    mtd = f"({mtd_terms or '0'}) / 100"
-    budget = float(account.monthly_budget_usd)
     forecast: dict[str, str | None] = {c.ENVIRONMENT: env, c.APPLICATION: None, c.FEATURE: None}
+    budget = float(account.monthly_budget_usd)
+    if len(features) + 1 > limits.max_metrics_per_widget:
+        # One metric per feature no longer fits a widget: sum the evaluator's MonthToDateUSD with a SEARCH.
+        used: list[MetricRow] = []
+        mtd = f"SUM({c.search(c.MONTH_TO_DATE, forecast, 'Maximum', period)})"
+    else:
+        used, mtd = _weighted_month_to_date(account, period)
     return [
         [
             single_value(
@@ -149,6 +142,26 @@ def _money_row(account: Account) -> list[Row]:
             ),
         ]
     ]
+
+
+def _weighted_month_to_date(account: Account, period: int) -> tuple[list[MetricRow], str]:
+    """Month to date as each feature's BudgetUsedPercent x its budget (what the evaluator computed)."""
+    env = account.environment
+    features = account.features
+    used = [
+        metric(
+            c.BUDGET_USED_PERCENT,
+            c.feature_dims(env, f.application, f.name),
+            id=f"b{i}",
+            stat="Maximum",
+            period=period,
+            visible=False,
+        )
+        for i, f in enumerate(features)
+    ]
+    mtd_terms = " + ".join(f"FILL(b{i}, 0) * {float(f.monthly_budget_usd):g}" for i, f in enumerate(features))
+    mtd = f"({mtd_terms or '0'}) / 100"
+    return used, mtd
 
 
 def _feature_metrics(
@@ -386,7 +399,7 @@ def build_account_dashboards(
     """`GenAI-Cost-<account>` and, when the limits require it, `GenAI-Cost-<account>-p2`, ... ."""
     features = _feature_sections(account)
     sections: list[list[Row]] = [
-        _header(account, len(alarms)) + _money_row(account),
+        _header(account, len(alarms)) + _money_row(account, limits),
         features[0],
         _mix_section(account),
         _errors_section(account),

@@ -5,15 +5,137 @@ observability: `accountId` on each metric)."""
 from __future__ import annotations
 
 from core import contract as c
+from core.alarm_definitions import build_alarm_set
 from core.config_model import Account, GuardrailsConfig
-from dashboards.common import chunks, dashboard_url, money
+from dashboards.common import alarm_arn, chunks, dashboard_url, money
 from dashboards.layout import Row
 from dashboards.limits import DEFAULT, DashboardLimits
 from dashboards.pack import Dashboard, pack
-from dashboards.widgets import MetricRow, expression, graph, metric, text
+from dashboards.widgets import MetricRow, alarm_status, expression, graph, metric, single_value, text
 
 ORGANIZATION_DASHBOARD = "GenAI-Cost-Organization"  # capital O: never an account name
 ACCOUNTS_PER_GRAPH = 10
+TOP_FEATURES_PER_ACCOUNT = 5
+ACCOUNTS_PER_TOP_GRAPH = 4  # each SEARCH is budgeted at 20 series (dashboards/limits.py)
+EVALUATOR_PERIOD = 900
+
+
+def _evaluator_sum(
+    metric_name: str, account: Account, id: str, label: str, application: str | None
+) -> MetricRow:
+    """The sum of an evaluator metric (MonthToDateUSD, ForecastUSD) over the account's features, or one
+    application's, read in that account."""
+    dims: dict[str, str | None] = {
+        c.ENVIRONMENT: account.environment,
+        c.APPLICATION: application,
+        c.FEATURE: None,
+    }
+    return expression(
+        f"SUM({c.search(metric_name, dims, 'Maximum', EVALUATOR_PERIOD)})",
+        id,
+        label,
+        account_id=account.account_id,
+        region=account.region,
+    )
+
+
+def _money(account: Account, application: str | None, budget: float, title: str, region: str) -> Row:
+    rows = [
+        _evaluator_sum(c.MONTH_TO_DATE, account, "mtd", "month to date", application),
+        _evaluator_sum(c.FORECAST, account, "fc", "forecast", application),
+        expression(f"TIME_SERIES({budget:g})", "budget", "budget"),
+    ]
+    return [
+        single_value(title, rows, region=region, stat="Maximum", period=EVALUATOR_PERIOD, whole_range=False)
+    ]
+
+
+def _money_sections(config: GuardrailsConfig, region: str) -> list[list[Row]]:
+    """Month to date, forecast and budget (USD) per account, then per application of each account."""
+    sections: list[list[Row]] = []
+    per_account: list[Row] = [[]]
+    for account in config.accounts:
+        if len(per_account[-1]) == 4:
+            per_account.append([])
+        per_account[-1] += _money(
+            account,
+            None,
+            float(account.monthly_budget_usd),
+            f"{account.name}: month to date, forecast, budget",
+            region,
+        )
+    sections.append(per_account)
+    for account in config.accounts:
+        rows: list[Row] = [[]]
+        for application in account.applications:
+            budget = sum(
+                float(f.monthly_budget_usd) for f in account.features if f.application == application
+            )
+            if len(rows[-1]) == 4:
+                rows.append([])
+            rows[-1] += _money(account, application, budget, f"{account.name} / {application}", region)
+        if rows[-1]:
+            sections.append(rows)
+    return sections
+
+
+def _top_features(config: GuardrailsConfig, region: str) -> list[list[Row]]:
+    groups = chunks(config.accounts, ACCOUNTS_PER_TOP_GRAPH)
+    widgets = []
+    for n, group in enumerate(groups):
+        part = f" ({n + 1}/{len(groups)})" if len(groups) > 1 else ""
+        rows = []
+        for i, account in enumerate(group):
+            dims: dict[str, str | None] = {
+                c.ENVIRONMENT: account.environment,
+                c.APPLICATION: None,
+                c.FEATURE: None,
+            }
+            rows.append(
+                expression(
+                    f"SORT({c.search(c.COST, dims, 'Sum', 86400)}, SUM, DESC, {TOP_FEATURES_PER_ACCOUNT})",
+                    f"top{i}",
+                    f"{account.name} " + "${PROP('Dim.Feature')}",
+                    account_id=account.account_id,
+                    region=account.region,
+                )
+            )
+        widgets.append(
+            graph(
+                f"Top features across accounts by cost{part} "
+                f"(top {TOP_FEATURES_PER_ACCOUNT} per account, USD / day)",
+                rows,
+                region=region,
+                period=86400,
+                view="bar",
+            )
+        )
+    return [[widgets[i : i + 2]] for i in range(0, len(widgets), 2)]
+
+
+def _composite_states(config: GuardrailsConfig, per_widget: int) -> list[list[Row]]:
+    """Every account's feature composites and account health alarms: what pages, in one place."""
+    arns: list[str] = []
+    for account in config.accounts:
+        alarm_set = build_alarm_set(config, account)
+        names = [x.name for x in alarm_set.composites] + [
+            a.name for a in alarm_set.alarms if a.feature is None
+        ]
+        arns += [alarm_arn(account, name) for name in names]
+    groups = chunks(sorted(arns), per_widget)
+    return [
+        [
+            [
+                alarm_status(
+                    f"Alarm states, every account ({len(arns)})"
+                    + (f" {i + 1}/{len(groups)}" if len(groups) > 1 else ""),
+                    group,
+                )
+            ]
+        ]
+        for i, group in enumerate(groups)
+        if group
+    ]
 
 
 def _app_metrics(index: int, account: Account, *, visible: bool) -> list[MetricRow]:
@@ -88,6 +210,10 @@ def build_organization_dashboards(
                 ],
             ]
         )
+
+    sections[1:1] = _money_sections(config, region)
+    sections += _top_features(config, region)
+    sections += _composite_states(config, limits.max_alarms_per_widget)
 
     def name(part: int) -> str:
         return ORGANIZATION_DASHBOARD if part == 1 else f"{ORGANIZATION_DASHBOARD}-p{part}"

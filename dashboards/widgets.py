@@ -47,12 +47,25 @@ def metric(
     return row
 
 
-def expression(expr: str, id: str, label: str | None = None, *, visible: bool | None = None) -> MetricRow:
+def expression(
+    expr: str,
+    id: str,
+    label: str | None = None,
+    *,
+    visible: bool | None = None,
+    account_id: str | None = None,
+    region: str | None = None,
+) -> MetricRow:
+    """A metric-math row; `account_id` runs it in another account (cross-account observability)."""
     options: dict[str, Any] = {"expression": expr, "id": id}
     if label is not None:
         options["label"] = label
     if visible is not None:
         options["visible"] = visible
+    if account_id is not None:
+        options["accountId"] = account_id
+    if region is not None:
+        options["region"] = region
     return [options]
 
 

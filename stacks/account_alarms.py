@@ -133,10 +133,26 @@ class GuardrailAlarms(Construct):
         topic: sns.ITopic,
         functions: Mapping[Source, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
+        feature_alarms: bool = True,
     ) -> None:
+        """`feature_alarms=False`: only the account health alarms here (a split account's feature alarms
+        live in its nested templates); their construct paths, so logical ids, stay the same."""
         super().__init__(scope, construct_id)
         self.definitions: AccountAlarmSet = build_alarm_set(config, account)
         defs = self.definitions
+        self.health = AccountHealthAlarms(
+            self, "Health", definitions=defs.family("account_health"), topic=topic
+        )
+        self.service_health = ServiceHealthAlarms(
+            self,
+            "ServiceHealth",
+            definitions=defs.service_health,
+            functions=functions,
+            dead_letter_queue=dead_letter_queue,
+            topic=topic,
+        )
+        if not feature_alarms:
+            return
         self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic)
         self.traffic = FeatureTrafficAlarms(self, "Traffic", definitions=defs.family("traffic"), topic=topic)
         self.tokens = FeatureTokenAlarms(self, "Tokens", definitions=defs.family("tokens"), topic=topic)
@@ -153,15 +169,4 @@ class GuardrailAlarms(Construct):
         }
         self.composites = FeatureCompositeAlarms(
             self, "Composite", definitions=defs.composites, children=by_name, topic=topic
-        )
-        self.health = AccountHealthAlarms(
-            self, "Health", definitions=defs.family("account_health"), topic=topic
-        )
-        self.service_health = ServiceHealthAlarms(
-            self,
-            "ServiceHealth",
-            definitions=defs.service_health,
-            functions=functions,
-            dead_letter_queue=dead_letter_queue,
-            topic=topic,
         )

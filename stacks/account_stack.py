@@ -9,6 +9,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from config.stack_limits import AccountLayout, account_layout
+from config.unit_templates import TOPIC_PARAMETER
 from core.alarm_model import Source
 from core.config_model import Account, GuardrailsConfig
 from core.contract import NAMESPACE
@@ -24,7 +26,9 @@ from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
+from stacks.nested_template import TemplateNestedStack
 from stacks.notifications import GuardrailNotifications
+from stacks.observability import observability_link
 from stacks.price_refresh import PriceCatalogRefresh
 
 
@@ -36,10 +40,13 @@ class AccountGuardrailsStack(cdk.Stack):
         *,
         config: GuardrailsConfig,
         account: Account,
+        layout: AccountLayout | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.account_config = account
+        # Where everything goes (config/stack_limits.py): one template, or nested templates per unit.
+        self.layout = layout or account_layout(config, account)
         self.data_key = GuardrailDataKey(self, "DataKey")
         # One code asset for every guardrail Lambda of the account: the lambdas package + runtime config.
         self.runtime_config = build_runtime_config(config, account)
@@ -68,6 +75,7 @@ class AccountGuardrailsStack(cdk.Stack):
             account=account,
             topic_arn=topic_arn,
             emails=config.notifications.emails,
+            region_only=len(config.regions_of(account.account_id)) > 1,
         )
         cdk.CfnOutput(self, "BedrockBudgetName", value=self.budgets.account_budget_name)
         self.kill_switches = GuardrailKillSwitches(
@@ -152,10 +160,27 @@ class AccountGuardrailsStack(cdk.Stack):
             topic=self.notifications.topic,
             functions=functions,
             dead_letter_queue=self.metering.dead_letter_queue,
+            feature_alarms=not self.layout.split,
         )
         cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 
-        # Last, so the alarm-status widgets see every alarm defined above.
+        # Cross-account observability: a link to the monitoring account's sink, in the sink's Region.
+        sink = config.organization.oam_sink_arn
+        if sink and sink.split(":")[3] == account.region and account.account_id != sink.split(":")[4]:
+            observability_link(self, "ObservabilityLink", sink_arn=sink)
+        # A split account's feature alarms and dashboards: one nested template per unit, rendered CDK-free.
+        self.units: dict[str, TemplateNestedStack] = {
+            unit.id: TemplateNestedStack(
+                self,
+                unit.id,
+                template=unit.template,
+                parameters={TOPIC_PARAMETER: self.notifications.topic.topic_arn},
+            )
+            for unit in self.layout.units
+        }
+        if self.layout.split:
+            return
+        # One template: the dashboards here, reading the log group the logging custom resource answers.
         self.dashboards = GuardrailDashboards.for_account(
             self,
             "Dashboards",

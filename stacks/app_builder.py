@@ -20,9 +20,16 @@ from core.naming import (
     account_stack_name,
 )
 from stacks.account_stack import AccountGuardrailsStack
+from stacks.baseline import (
+    BaselineBucketStack,
+    BaselineStackSetStack,
+    baseline_bucket_stack_name,
+    baseline_stack_name,
+)
 from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
 from stacks.nag import ACKNOWLEDGED, acknowledge, enable_nag
 from stacks.org_stack import OrgGuardrailsStack
+from stacks.pipeline_stack import PIPELINE_STACK_NAME, PipelineStack
 
 # `-c synthesizer=cli`: CliCredentialsStackSynthesizer, for a local emulator only (tests/e2e): the CLI's own
 # credentials deploy, without the bootstrap roles. A real account keeps the DefaultStackSynthesizer.
@@ -66,6 +73,11 @@ def stack_synthesizer(app: cdk.App) -> cdk.IStackSynthesizer | None:
     return cdk.CliCredentialsStackSynthesizer() if choice == "cli" else None
 
 
+def _synthesizer_context(app: cdk.App) -> dict[str, Any]:
+    choice = app.node.try_get_context(SYNTHESIZER_CONTEXT_KEY)
+    return {SYNTHESIZER_CONTEXT_KEY: choice} if choice else {}
+
+
 def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
     """Add every stack to `app`; returns them by stack name."""
     stacks: dict[str, cdk.Stack] = {}
@@ -94,6 +106,43 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
         for key, value in account.tags.items():
             cdk.Tags.of(stack).add(key, value)
         stacks[name] = stack
+    if org.baseline.enabled:  # the organization baseline: one code bucket and one StackSet per Region
+        management = org.management_account_id
+        for region in org.baseline_regions:
+            bucket = BaselineBucketStack(
+                app,
+                baseline_bucket_stack_name(region),
+                config=config,
+                env=cdk.Environment(account=management, region=region),
+                description=f"GenAI cost guardrails: baseline code bucket for {region}",
+                synthesizer=stack_synthesizer(app),
+            )
+            stack_set = BaselineStackSetStack(
+                app,
+                baseline_stack_name(region),
+                config=config,
+                region=region,
+                context={**CLI_CONTEXT, **cdk_json_context(), **_synthesizer_context(app)},
+                env=cdk.Environment(account=management, region=region),
+                description=f"GenAI cost guardrails: organization baseline StackSet for {region}",
+            )
+            stack_set.add_dependency(bucket)
+            stacks[bucket.stack_name] = bucket
+            stacks[stack_set.stack_name] = stack_set
+            cdk.Tags.of(bucket).add(TAG_ENVIRONMENT, "management")
+            cdk.Tags.of(stack_set).add(TAG_ENVIRONMENT, "management")
+    if org.pipeline.enabled:  # the optional delivery pipeline: synth once, deploy the accounts in waves
+        stacks[PIPELINE_STACK_NAME] = PipelineStack(
+            app,
+            PIPELINE_STACK_NAME,
+            config=config,
+            env=cdk.Environment(
+                account=org.pipeline.account_id or org.management_account_id,
+                region=org.pipeline.region or org.region,
+            ),
+            description="GenAI cost guardrails: CDK Pipelines, account stacks in waves",
+        )
+        cdk.Tags.of(stacks[PIPELINE_STACK_NAME]).add(TAG_ENVIRONMENT, "management")
     if org.monitoring_account_id:  # the optional organization overview dashboard
         stacks[MONITORING_STACK_NAME] = MonitoringGuardrailsStack(
             app,

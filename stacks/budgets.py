@@ -31,10 +31,13 @@ MARKETPLACE_BEDROCK_SUFFIX = "(Amazon Bedrock Edition)"
 BUDGET_METRIC = "UnblendedCost"
 
 
-def bedrock_filter_expression() -> dict[str, Any]:
+def bedrock_filter_expression(region: str | None = None) -> dict[str, Any]:
     """Budgets `FilterExpression` (CloudFormation shape) matching all Bedrock spend:
     SERVICE = Amazon Bedrock, or a Marketplace line item whose service name ends with
-    "(Amazon Bedrock Edition)"."""
+    "(Amazon Bedrock Edition)". With `region` (an account listed in several Regions, one budget per
+    entry), only that Region's spend."""
+    if region is not None:
+        return {"And": [bedrock_filter_expression(), {"Dimensions": {"Key": "REGION", "Values": [region]}}]}
     return {
         "Or": [
             {"Dimensions": {"Key": "SERVICE", "Values": [BEDROCK_SERVICE]}},
@@ -124,7 +127,9 @@ class GuardrailBudgets(Construct):
         account: Account,
         topic_arn: str,
         emails: Sequence[str],
+        region_only: bool = False,
     ) -> None:
+        """`region_only`: the account is listed in several Regions; this budget counts this one only."""
         super().__init__(scope, construct_id)
         notifications = budget_notifications(account.budget_alerts, topic_arn, emails)
         self.account_budget_name = account_budget_name(account)
@@ -138,7 +143,9 @@ class GuardrailBudgets(Construct):
                 budget_limit=budgets.CfnBudget.SpendProperty(
                     amount=float(account.monthly_budget_usd), unit="USD"
                 ),
-                filter_expression=_expression(bedrock_filter_expression()),
+                filter_expression=_expression(
+                    bedrock_filter_expression(account.region if region_only else None)
+                ),
                 metrics=[BUDGET_METRIC],
             ),
             notifications_with_subscribers=notifications,

@@ -121,6 +121,7 @@ class InvocationLoggingSetup(Construct):
         settings: InvocationLogging,
         key: kms.IKey,
         code: lambda_.Code,
+        upgrade_guard: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -171,7 +172,7 @@ class InvocationLoggingSetup(Construct):
         # Bedrock validates the destination when the configuration is written: role policy first.
         self.configuration.resource.node.add_dependency(self.delivery_role)
         self.log_group_name = self.configuration.log_group_name
-        self.legacy_guard = legacy_logging_guard(self, key=key)
+        self.legacy_guard = legacy_logging_guard(self, key=key) if upgrade_guard else None
 
 
 # Stacks deployed before the coexisting custom resource held, at this construct path, an AwsCustomResource

@@ -49,14 +49,17 @@ class BedrockInvocationMetering(Construct):
         key: kms.IKey,
         profile_features_json: str | None = None,
         metrics_namespace: str = NAMESPACE,
+        upgrade_guard: bool = True,
     ) -> None:
+        """`upgrade_guard`: keep the read-only resource that protects stacks deployed before the coexisting
+        logging resource (stacks/invocation_logging.py); a template never deployed before needs none."""
         super().__init__(scope, construct_id)
         self.logging: InvocationLoggingSetup | None = None
         self.lookup: ExistingInvocationLogging | None = None
         self.logging_outcome: str | None = None  # what the custom resource did, if there is one
         if settings.mode == "create":
             self.logging = InvocationLoggingSetup(
-                self, "InvocationLogging", settings=settings, key=key, code=code
+                self, "InvocationLogging", settings=settings, key=key, code=code, upgrade_guard=upgrade_guard
             )
             log_group_name = self.logging.log_group_name
             self.logging_outcome = self.logging.configuration.outcome

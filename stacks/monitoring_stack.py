@@ -12,6 +12,7 @@ from core.config_model import GuardrailsConfig
 from core.naming import PRODUCT
 from dashboards import build_organization_dashboards
 from stacks.dashboards import GuardrailDashboards
+from stacks.observability import ObservabilitySink
 
 MONITORING_STACK_NAME = f"{PRODUCT}-Monitoring"
 
@@ -21,6 +22,9 @@ class MonitoringGuardrailsStack(cdk.Stack):
         self, scope: Construct, construct_id: str, *, config: GuardrailsConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.sink: ObservabilitySink | None = None
+        if config.organization.cross_account_observability:
+            self.sink = ObservabilitySink(self, "Observability", config=config)
         self.dashboards = GuardrailDashboards(
             self, "Dashboards", dashboards=build_organization_dashboards(config)
         )

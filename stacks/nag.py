@@ -80,13 +80,21 @@ def _arn_prefix(stack: cdk.Stack) -> str:
     return f"arn:{partition}"
 
 
+def _account(stack: cdk.Stack) -> str:
+    """The account as cdk-nag prints it: the pseudo parameter in an environment-agnostic stack (the
+    baseline's StackSet template)."""
+    return "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+
+
 def evaluator_alarm_findings(stack: cdk.Stack, prefix: str) -> dict[str, str]:
-    resource = f"{_arn_prefix(stack)}:cloudwatch:{stack.region}:{stack.account}:alarm:{prefix}*"
+    resource = f"{_arn_prefix(stack)}:cloudwatch:{stack.region}:{_account(stack)}:alarm:{prefix}*"
     return {f"{IAM5}[Resource::{resource}]": ALARM_STATES_REASON}
 
 
 def metering_function_findings(stack: cdk.Stack) -> dict[str, str]:
-    resource = f"{_arn_prefix(stack)}:bedrock:{stack.region}:{stack.account}:application-inference-profile/*"
+    resource = (
+        f"{_arn_prefix(stack)}:bedrock:{stack.region}:{_account(stack)}:application-inference-profile/*"
+    )
     return {f"{IAM5}[Resource::{resource}]": PROFILE_LOOKUP_REASON}
 
 
@@ -122,6 +130,52 @@ EVALUATOR_FUNCTION: dict[str, str] = {
         "'*'; PutMetricData is limited to the GenAI/Cost namespace by a condition."
     ),
 }
+
+
+BASELINE_CODE_BUCKET: dict[str, str] = {
+    "AwsSolutions::AwsSolutions-S1": (
+        "The bucket holds only the baseline's Lambda code and StackSet templates, written by cdk deploy and "
+        "read by CloudFormation in member accounts, and versioning keeps every earlier object, so server "
+        "access logs would add a second bucket per Region without adding an audit trail."
+    ),
+}
+
+# The delivery pipeline's (and its cross-Region support stacks') findings, all on what CDK Pipelines
+# generates; acknowledged on those stacks only.
+PIPELINE_ACKNOWLEDGED: dict[str, str] = {
+    IAM5: (
+        "CDK Pipelines generates these grants: object-level access to its own artifact bucket and key, "
+        "CodeBuild's own log groups and report groups (named after the project at run time), and assuming "
+        "the target accounts' cdk bootstrap roles, which are what limit what a deployment may do."
+    ),
+    "AwsSolutions::AwsSolutions-S1": (
+        "The artifact and replication buckets hold only build outputs that the pipeline regenerates on "
+        "every run, and CloudTrail already records who reads them, so server access logs add no audit trail."
+    ),
+}
+
+
+def pipeline_findings(stack: cdk.Stack) -> dict[str, str]:
+    """Every wildcard finding on the grants CDK Pipelines generates in the pipeline stack, by the id cdk-nag
+    prints (its artifact bucket and key, its CodeBuild projects' logs and reports, the bootstrap roles)."""
+    reason = PIPELINE_ACKNOWLEDGED[IAM5]
+    account, region = stack.account, stack.region
+    projects = ("PipelineBuildSynthCdkBuildProject6BEFA8E6", "PipelineUpdatePipelineSelfMutationDAA41400")
+    resources = [
+        "*",
+        "<PipelineArtifactsBucketAEA9A052.Arn>/*",
+        f"arn:*:iam::{account}:role/*",
+        f"arn:aws:codebuild:{region}:{account}:report-group/*",
+        f"arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/*",
+        *(f"arn:aws:codebuild:{region}:{account}:report-group/<{p}>-*" for p in projects),
+        *(f"arn:aws:logs:{region}:{account}:log-group:/aws/codebuild/<{p}>:*" for p in projects),
+    ]
+    actions = ["kms:GenerateDataKey*", "kms:ReEncrypt*", "s3:Abort*", "s3:DeleteObject*", "s3:GetBucket*"]
+    actions += ["s3:GetObject*", "s3:List*"]
+    findings = {f"{IAM5}[Resource::{r}]": reason for r in resources}
+    findings.update({f"{IAM5}[Action::{a}]": reason for a in actions})
+    findings["AwsSolutions::AwsSolutions-S1"] = PIPELINE_ACKNOWLEDGED["AwsSolutions::AwsSolutions-S1"]
+    return findings
 
 
 COST_ALLOCATION_TAGS_ACKNOWLEDGED: dict[str, str] = {

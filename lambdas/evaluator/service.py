@@ -321,12 +321,12 @@ def evaluate(
         minute=0, second=0, microsecond=0
     )
     results: list[FeatureResult] = []
-    points: list[tuple[tuple[tuple[str, str], ...], float, float]] = []
+    points: list[tuple[tuple[tuple[str, str], ...], float, float, float]] = []
     for feature in settings.features:
         dims = feature_dims(settings, feature)
         costs = cloudwatch.hourly_cost(cw, settings.namespace, dims, history_start, now)
         status = budget.budget_status(costs, now, feature.monthly_budget_usd)
-        points.append((dims, status.used_percent, status.forecast_usd))
+        points.append((dims, status.used_percent, status.forecast_usd, status.month_to_date_usd))
         result = FeatureResult(feature.name, status)
         results.append(result)
         hits = budget.crossed(status, settings.thresholds)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 from pathlib import Path
-from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sns as sns
 
-from config.loader import ConfigError, check_rules, parse_config
 from stacks.nag import enable_nag
 from tests.conftest import SynthesizedApp
 
@@ -92,25 +88,3 @@ def test_tag_policy_document(example_app: SynthesizedApp) -> None:
         "GenAI:Model",
     }
     assert tags["environment"]["tag_value"]["@@assign"] == ["prod", "staging", "sandbox", "management"]
-
-
-def test_too_many_features_for_one_stack_is_a_config_error(
-    tmp_path: Path, example_data: dict[str, Any]
-) -> None:
-    """Past CloudFormation's 500 resources the app names the field to change instead of CDK's traceback."""
-    data = copy.deepcopy(example_data)
-    account = data["accounts"][0]
-    account["features"] = [
-        {
-            "name": f"f{i:02d}",
-            "application": f"app{i % 3}",
-            "monthly_budget_usd": 100,
-            "daily_budget_usd": 10,
-            "hourly_limit_usd": 1,
-        }
-        for i in range(70)
-    ]
-    data["accounts"] = [account]
-    with pytest.raises(ConfigError) as info:
-        check_rules(parse_config(data))
-    assert re.match(r"accounts\[0\]\.features: 70 features need \d+ CloudFormation", info.value.problems[0])

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from config.loader import ConfigError, check_rules, parse_config
-from config.stack_limits import MAX_RESOURCES, account_stack_plan
+from config.stack_limits import MAX_RESOURCES, MAX_TEMPLATE_BYTES, account_layout, account_stack_plan
 from core.naming import account_stack_name
-from tests.conftest import SynthesizedApp
+from tests.conftest import SynthesizedApp, many_features
 
 
 def _agrees(data: dict[str, Any], app: SynthesizedApp) -> None:
@@ -61,10 +61,61 @@ def test_plan_matches_a_stack_with_every_option_on(
     _agrees(data, synth_factory(data))
 
 
-def test_too_many_features_fail_validate_with_the_field_and_the_count(example_data: dict[str, Any]) -> None:
-    data = everything_on(example_data, 70)
+def test_seventy_five_features_split_instead_of_failing(example_data: dict[str, Any]) -> None:
+    config = check_rules(parse_config(everything_on(example_data, 70)))
+    layout = account_layout(config, config.accounts[0])
+    assert layout.split and not layout.problems
+    assert {u.id for u in layout.units} >= {"App-app-0", "App-customer-support", "Dashboards"}
+
+
+def test_two_hundred_features_fit_in_nested_templates_as_planned(
+    big_account_data: dict[str, Any], big_account_app: SynthesizedApp
+) -> None:
+    """Every template, nested ones included, within 500 resources and 1 MB; the plan `validate` checks
+    is exactly what synth wrote (nested templates byte for byte, the parent's resources exactly)."""
+    config = check_rules(parse_config(big_account_data))
+    account = config.accounts[0]
+    layout = account_layout(config, account)
+    assert layout.split
+    name = account_stack_name(account.name)
+    parent = big_account_app.templates[name]
+    assert len(parent["Resources"]) == layout.parent.resource_count <= MAX_RESOURCES
+    assert len(json.dumps(parent)) <= layout.parent.template_bytes <= MAX_TEMPLATE_BYTES
+    nested = big_account_app.nested(name)
+    assert sorted(nested) == sorted(u.id for u in layout.units)
+    for unit in layout.units:
+        assert nested[unit.id] == unit.template, unit.id
+        assert unit.resource_count <= MAX_RESOURCES and unit.template_bytes <= MAX_TEMPLATE_BYTES
+    stacks = big_account_app.resources(name, "AWS::CloudFormation::Stack")
+    assert len(stacks) == len(layout.units)
+    # Every alarm and dashboard is somewhere, exactly once, under its public name.
+    names = [
+        r["Properties"].get("AlarmName") or r["Properties"].get("DashboardName")
+        for t in [parent, *nested.values()]
+        for r in t["Resources"].values()
+        if r["Type"].startswith("AWS::CloudWatch::")
+    ]
+    expected = layout.alarm_set.names() + [d.name for d in layout.dashboards]
+    assert sorted(n for n in names if isinstance(n, str)) == sorted(expected)
+    health = [a.name for a in layout.alarm_set.alarms if a.feature is None] + [
+        h.name for h in layout.alarm_set.service_health
+    ]
+    assert {
+        r["Properties"]["AlarmName"]
+        for r in parent["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    } == set(health)
+
+
+def test_a_unit_that_still_exceeds_fails_validate_naming_the_field(example_data: dict[str, Any]) -> None:
+    """Inference profiles, budgets and kill switches stay in the account's own template (their ARNs are
+    what applications call): 200 kill switches cannot fit it, and validate says so before synth."""
+    data = many_features(example_data, 200)
+    for feature in data["accounts"][0]["features"]:
+        feature["inference_profile"] = {"copy_from": "amazon.nova-micro-v1:0"}
+        feature["kill_switch"] = {"enabled": True, "role_names": ["apps"]}
     with pytest.raises(ConfigError) as info:
         check_rules(parse_config(data))
     (problem,) = info.value.problems
-    assert problem.startswith("accounts[0].features: 75 features need ")
-    assert f"CloudFormation allows {MAX_RESOURCES} per stack" in problem
+    assert problem.startswith("accounts[0].features: 200 features leave ")
+    assert "GenAiGuardrails-prod's own template" in problem and "kill switches 600" in problem

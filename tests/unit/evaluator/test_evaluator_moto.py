@@ -262,7 +262,7 @@ def test_publishes_budget_metrics(world: World) -> None:
         {"Name": "Feature", "Value": FEATURE},
     ]
     got = {}
-    for name in ("BudgetUsedPercent", "ForecastUSD"):
+    for name in ("BudgetUsedPercent", "ForecastUSD", "MonthToDateUSD"):
         stats = world.cw.get_metric_statistics(
             Namespace="GenAI/Cost",
             MetricName=name,
@@ -276,6 +276,7 @@ def test_publishes_budget_metrics(world: World) -> None:
     status = world.run("again")[0].status
     assert got["BudgetUsedPercent"] == pytest.approx(status.used_percent)
     assert got["ForecastUSD"] == pytest.approx(status.forecast_usd)
+    assert got["MonthToDateUSD"] == pytest.approx(status.month_to_date_usd)
 
 
 def test_handler_reads_the_bundled_runtime_config(
