@@ -25,7 +25,7 @@ BUCKET = "guardrails-price-catalog"
 KEY = "price-catalog/current.json"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NOVA_MICRO = "amazon.nova-micro-v1:0"
-MISSING_MODEL = "meta.llama3-1-405b-instruct-v1:0"  # not in the catalog: a real in-use gap
+MISSING_MODEL = "amazon.nova-2-pro-preview-20251202-v1:0"  # not in the catalog: a real in-use gap
 
 
 @dataclass
@@ -221,8 +221,8 @@ def test_failed_fetch_publishes_nothing_but_still_reports_the_age_in_use(aws: Aw
                 now=NOW,
             )
     assert aws.s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
-    # the bundled catalog (2026-09-01) is what metering uses: 83 days old on 2026-11-23
-    assert age_values(aws) == [83.0]
+    # the bundled catalog (2026-09-09) is what metering uses: 75 days old on 2026-11-23
+    assert age_values(aws) == [75.0]
 
 
 def test_records_that_map_to_nothing_publish_nothing(aws: Aws) -> None:

@@ -50,7 +50,7 @@ def test_update_writes_the_merged_catalog_and_diff_shows_the_change(
 
     assert main(["prices", "diff", "bundled", str(out)]) == 0
     text = capsys.readouterr().out
-    assert text.splitlines()[0] == "old: bundled: prices as of 2026-09-01 (bundled 2026.09.1)"
+    assert text.splitlines()[0] == "old: bundled: prices as of 2026-09-09 (bundled 2026.11.1)"
     assert "standard.input: 0.035 -> 0.03" in text
     assert main(["prices", "diff", str(out), str(out)]) == 0
     assert capsys.readouterr().out.rstrip().endswith("no price changes")
