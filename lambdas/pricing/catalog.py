@@ -138,6 +138,7 @@ class RateEntry:
     confidence: str
     effective_from: str | None = None
     history: tuple[RateEntry, ...] = ()
+    note: str | None = None
 
     def at(self, day: str) -> RateEntry | None:
         """The period in force on ``day`` (ISO date), or None when it precedes every known period."""
@@ -307,6 +308,7 @@ def _parse_entry(entry: Mapping[str, Any]) -> RateEntry:
         str(entry.get("confidence", "")),
         entry.get("effective_from") or None,
         tuple(sorted(history, key=lambda h: h.effective_from or "", reverse=True)),
+        entry.get("note") or None,
     )
 
 
@@ -520,9 +522,10 @@ class PriceCatalog:
         variant = variant_key(tier, batch, self._lc_applies(base, long_context))
         card = entry.cards.get(variant)
         if card is None:
+            why = f" ({entry.note})" if entry.note and not entry.cards else ""
             return _unpriced(
-                f"no {variant} rate for model {base!r} in region {region!r} ({scope}); "
-                f"catalog has {', '.join(sorted(entry.cards)) or 'none'}",
+                f"no {variant} rate for model {base!r} in region {region!r} ({scope}) on {day}; "
+                f"catalog has {', '.join(sorted(entry.cards)) or 'none'}{why}",
                 base,
             )
         cost, missing = _cost(card, usage)

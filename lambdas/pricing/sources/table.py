@@ -1273,6 +1273,11 @@ MORE_AMAZON: tuple[Model, ...] = (
           "image; larger or premium images are unpriced"),
     _flat("amazon.titan-embed-image-v1", "Titan Multimodal Embeddings G1", "Amazon", US, "0.8", "0", (LL,),
           "low", LITELLM_DATE, kind="embedding", units=(("image_input", "0.00006"),)),
+    Model("amazon.nova-reel-v1:0", "Nova Reel", "Amazon", "video", prices=(
+        _p(("us-east-1",), None, None, (LL,), "low", LITELLM_DATE,
+           note="billed per second of generated video; public tables disagree (0.08 vs 0.12 USD per "
+           "second) and LiteLLM and genai-prices have no entry: unpriced until a Price List refresh or an "
+           "override"),)),
     _flat("amazon.rerank-v1:0", "Amazon Rerank 1.0", "Amazon", ("us-west-2",), None, None, (LL,), "low",
           LITELLM_DATE, kind="rerank", units=(("query", "0.001"),),
           note="LiteLLM's price names no Region; us-west-2 is where the model is sold in the US"),
