@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 def _validate(args: argparse.Namespace) -> int:
     from config.loader import ConfigError, ConfigRuleError, load_config
+    from config.model_checks import model_id_warnings
     from stacks.budgets import check_billing_guardrails
 
     try:
@@ -20,6 +21,8 @@ def _validate(args: argparse.Namespace) -> int:
     except ConfigRuleError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 1
+    for warning in model_id_warnings(config):
+        print(f"warning: {args.file}: {warning}", file=sys.stderr)  # worth knowing, not a reason to fail
     features = sum(len(a.features) for a in config.accounts)
     print(f"{args.file}: valid ({len(config.accounts)} accounts, {features} features)")
     return 0

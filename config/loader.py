@@ -93,9 +93,15 @@ def parse_config(data: Any, source: Path | str = "<config>") -> GuardrailsConfig
             source, ["(top level): the file must be a YAML mapping with organization and accounts"]
         )
     try:
-        return GuardrailsConfig.model_validate(data)
+        config = GuardrailsConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+    from config.model_checks import model_id_errors  # the price catalog: loaded only for a valid config
+
+    problems = model_id_errors(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
 
 
 def load_config(path: Path | str = EXAMPLE_CONFIG) -> GuardrailsConfig:

@@ -631,7 +631,7 @@ def _to_override(spec: Mapping[str, Any]) -> RateOverride:
         raise ValueError(f"override without model_id: {dict(spec)!r}")
     cards: dict[str, dict[str, Decimal]] = {}
     for key, value in spec.items():
-        if value is None or key in ("model_id", "region", "scope", "name", "provider", "kind"):
+        if value is None or key in ("model_id", "region", "scope", "name", "provider", "kind", "add_model"):
             continue
         if key == "long_context_threshold":
             continue

@@ -207,10 +207,19 @@ def test_account_health_alarms_page_the_topic(example_app: SynthesizedApp) -> No
         assert f"{RUNBOOK}#" in props["AlarmDescription"]
 
 
+# Ten distinct models the price catalog knows (config validation rejects ids it does not).
+PREMIUM = [
+    "anthropic.claude-opus-4-5-20251101-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-opus-4-1-20250805-v1:0", "anthropic.claude-opus-4-20250514-v1:0",
+    "anthropic.claude-opus-4-6-v1", "anthropic.claude-opus-4-7", "anthropic.claude-opus-4-8",
+    "anthropic.claude-opus-5", "anthropic.claude-fable-5", "amazon.nova-premier-v1:0",
+]  # fmt: skip
+
+
 def _sixty_features(example_data: dict[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(example_data)
     prod = data["accounts"][0]
-    prod["pricing"]["premium_models"] = [f"vendor.premium-model-{i}-v1:0" for i in range(9)]
+    prod["pricing"]["premium_models"] = PREMIUM[:9]
     prod["features"] = [
         {
             "name": f"feature-{i:02d}",
@@ -249,7 +258,7 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
 
 def test_limits_are_enforced_with_a_clear_message(example_data: dict[str, Any]) -> None:
     data = _sixty_features(example_data)
-    data["accounts"][0]["pricing"]["premium_models"].append("vendor.premium-model-9-v1:0")
+    data["accounts"][0]["pricing"]["premium_models"].append(PREMIUM[9])
     config = parse_config(data)
     with pytest.raises(AlarmLimitError, match="at most 9"):
         build_alarm_set(config, config.account("prod"))

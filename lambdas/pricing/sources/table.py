@@ -1130,11 +1130,17 @@ NEWER_CLAUDE_REGIONS = ("us-east-1", *CRIS_REGIONS)
 # eu./apac. profile entries. Two agreeing sources make medium, one makes low.
 EXTRA_PRICES: dict[str, tuple[Price, ...]] = {
     "anthropic.claude-3-haiku-20240307-v1:0": (
+        _p(("us-east-2",), "0.25", "1.25", ("PL-inferplane", "us-parity"), "low", PL_DATE,
+           note="us. profile calls from Ohio, at the us-east-1 price (us-parity)"),
         _p(("ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2"), "0.25", "1.25", (RT, LL),
            "medium", LITELLM_DATE, note="AWS page Region tables and LiteLLM's apac. profile agree"),
         _p(("eu-west-3",), "0.25", "1.25", (RT, LL), "medium", LITELLM_DATE,
            note="AWS page Region table (Paris) and LiteLLM's eu. profile agree"),
         _p(("eu-west-2", "sa-east-1", "ca-central-1"), "0.25", "1.25", (RT,), "low", LITELLM_DATE),
+    ),
+    "anthropic.claude-3-5-haiku-20241022-v1:0": (
+        _p(("us-east-2",), "0.8", "4", ("genai", "us-parity"), "low", GENAI_DATE, cache_read="0.08",
+           cache_write="1", note="us. profile calls from Ohio, at the us-east-1 price (us-parity)"),
     ),
     "anthropic.claude-3-sonnet-20240229-v1:0": (
         _p(("eu-central-1", "eu-west-3"), "3", "15", (RT, LL), "medium", LITELLM_DATE,
