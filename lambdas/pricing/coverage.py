@@ -3,10 +3,11 @@
     python -m lambdas.pricing.coverage          # rewrite the table in docs/pricing.md
     python -m lambdas.pricing.coverage --check  # exit 1 if docs/pricing.md is stale
 
-A cell is the price in force on the catalog's ``as_of`` day for the Region, in any routing scope. ``H``,
-``M``, ``L`` is the confidence (docs/pricing.md, "Catalog format"); a lower-case ``g`` means only calls
-through a geo or global profile are priced there. ``x`` is a Region that sells the model (AWS documentation or any price table)
-without a price: the list under the table says why. A blank cell is a Region that does not sell it.
+A cell is the price in force on the catalog's ``as_of`` day for the Region, in any routing scope.
+``H``, ``M``, ``L`` is the confidence (docs/pricing.md, "Catalog format"); a lower-case ``g`` means only
+calls through a geo or global profile are priced there. ``x`` is a Region that sells the model (AWS
+documentation or any price table) without a price: the list under the table says why. A blank cell is a
+Region that does not sell it.
 """
 
 from __future__ import annotations
