@@ -36,7 +36,14 @@ from lambdas.metering.profiles import ProfileResolver
 from lambdas.metering.records import InvocationRecord, MalformedRecord, is_throttle, parse_record
 from lambdas.metering.runtime import RuntimeConfig
 from lambdas.metering.usage_detail import RecordDetail
-from lambdas.pricing.catalog import TEXT_TOKEN_FIELDS, UNIT_FIELDS, PriceCatalog, Tier, Usage
+from lambdas.pricing.catalog import (
+    GUARDRAILS_MODEL_ID,
+    TEXT_TOKEN_FIELDS,
+    UNIT_FIELDS,
+    PriceCatalog,
+    Tier,
+    Usage,
+)
 from lambdas.pricing.catalog_source import current_catalog
 from lambdas.pricing.model_ids import Scope, resolve_model_id
 
@@ -44,7 +51,7 @@ from lambdas.pricing.model_ids import Scope, resolve_model_id
 # profile whose lookup failed): a stable placeholder, never the raw string (unbounded cardinality).
 UNKNOWN_MODEL = "unknown"
 # Guardrail text units are billed apart from the model they guard: their own Model dimension value.
-GUARDRAILS_MODEL = "bedrock.guardrails"
+GUARDRAILS_MODEL = GUARDRAILS_MODEL_ID
 MALFORMED_SAMPLES_PER_BATCH = 20
 SNIPPET_BYTES = 200
 _MAX_MODEL_CACHE = 10_000

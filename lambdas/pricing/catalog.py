@@ -70,6 +70,8 @@ UNIT_LABELS: dict[str, str] = {
 }  # fmt: skip
 _PER_UNIT_DIVISOR: dict[str, Decimal] = {f: Decimal(1000) for f in GUARDRAIL_FIELDS}
 ANY = "*"  # wildcard Region / scope key
+# The catalog entry (and Model dimension) of Bedrock Guardrails text units: billed apart from any model.
+GUARDRAILS_MODEL_ID = "bedrock.guardrails"
 _MILLION = Decimal(1_000_000)
 _HUNDRED = Decimal(100)
 _SCOPES: tuple[str, ...] = ("in_region", "geo", "global")
