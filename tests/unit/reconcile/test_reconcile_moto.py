@@ -131,7 +131,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
                     for h in (9, 17)
                 ],
             )
-        # Cost Explorer answers, in the order the reconciliation asks: day and month by usage type, then by tag.
+        # Cost Explorer answers in the order the reconciliation asks: day, month by usage type, then by tag.
         queued = [
             results(DAY_GROUPS, "2026-11-29", "2026-11-30"),
             results(MONTH_GROUPS, "2026-11-01", "2026-11-30"),
