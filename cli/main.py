@@ -65,8 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
     simulate.set_defaults(run=_simulate)
     from cli.prices import add_prices_parser
+    from cli.reconcile import add_reconcile_parser
 
     add_prices_parser(commands)
+    add_reconcile_parser(commands)
     return parser
 
 

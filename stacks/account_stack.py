@@ -21,9 +21,10 @@ from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
-from stacks.naming import METRIC_NAMESPACE, account_stack_name, alarm_name_prefix
+from stacks.naming import METRIC_NAMESPACE, account_stack_name, alarm_name, alarm_name_prefix
 from stacks.notifications import GuardrailNotifications
 from stacks.price_refresh import PriceCatalogRefresh
+from stacks.reconciliation import ALARM_KIND, BillReconciliation
 
 # CloudFormation's quota of resources per stack (CDK enforces it at synth too).
 CLOUDFORMATION_MAX_RESOURCES = 500
@@ -124,6 +125,23 @@ class AccountGuardrailsStack(cdk.Stack):
             )
             self.price_refresh.add_reader(self.metering.function)
             cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
+
+        # Daily reconciliation with the bill (pricing.reconcile, on by default): metrics, alarm, notification.
+        self.reconciliation: BillReconciliation | None = None
+        if account.pricing.reconcile.enabled:
+            self.reconciliation = BillReconciliation(
+                self,
+                "Reconciliation",
+                code=self.lambda_code,
+                topic=self.notifications.topic,
+                topic_key=self.notifications.key,
+                log_key=self.data_key.key,
+                environment=account.environment,
+                tolerance_percent=account.pricing.reconcile_tolerance_percent,
+                alarm_name=alarm_name(account.name, "account", ALARM_KIND),
+                runbook_url=config.notifications.runbook_url,
+                metrics_namespace=METRIC_NAMESPACE,
+            )
 
         # Alarms (one construct per family, definitions in stacks/alarm_definitions.py) and the evaluator.
         self.alarms = GuardrailAlarms(

@@ -237,3 +237,26 @@ class _Frozen(datetime):
     @classmethod
     def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
         return NOW
+
+
+def test_the_cli_reconciles_the_same_day_from_a_workstation(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli.main import main
+
+    root = Path(__file__).resolve().parents[3]
+    status = main(
+        [
+            "reconcile",
+            "--config",
+            str(root / "config" / "example.yaml"),
+            "--account",
+            "prod",
+            "--day",
+            "2026-11-29",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 3  # a model is off the bill
+    assert "4 Cost Explorer requests" in out and f"OFF {HAIKU}" in out and "(+10.0%)" in out
+    assert messages(aws) == []  # nothing published, nobody notified
