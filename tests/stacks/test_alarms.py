@@ -49,12 +49,14 @@ def test_every_definition_is_in_the_template_as_defined(
     config = parse_config(example_data)
     defined = build_alarm_set(config, config.account("prod"))
     alarms = _alarms(example_app)
-    # Metering alarms carry deploy-time names: every other definition is in the template field by field.
+    # Metering alarms carry deploy-time names, and the reconciliation defines its own alarm (tested in
+    # test_reconciliation_stack.py): every other definition is in the template field by field.
     assert {
         "GenAiGuardrails-prod-account-MeteringErrors",
         "GenAiGuardrails-prod-account-MeteringDlqDepth",
+        "GenAiGuardrails-prod-account-EstimateOffBill",
     } <= set(alarms)
-    assert len(alarms) == len(defined.alarms) + 2
+    assert len(alarms) == len(defined.alarms) + 3
     for d in defined.alarms:
         props = alarms[d.name]
         assert props["AlarmDescription"] == d.description
