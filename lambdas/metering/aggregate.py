@@ -180,6 +180,15 @@ class MetricDoc:
     cost_usd: Decimal | None = None  # None: nothing in this document could be priced
     unpriced: int = 0
 
+    def add_counts(self, n: int, failed: int, throttled: int, i: int, o: int, cr: int, cw: int) -> None:
+        self.invocations += n
+        self.failed += failed
+        self.throttled += throttled
+        self.input_tokens += i
+        self.output_tokens += o
+        self.cache_read_tokens += cr
+        self.cache_write_tokens += cw
+
 
 @dataclass(slots=True)
 class BatchResult:
@@ -465,26 +474,16 @@ class Meter:
         for (minute, att, model_id, region, lc, _shape_bits), acc in aggs.items():
             entry = self.models.get(model_id)
             doc = self._doc(docs, minute, att, entry.dimension)
-            n = acc[0]
-            doc.invocations += n
-            doc.failed += acc[1]
-            doc.throttled += acc[2]
-            doc.input_tokens += acc[3]
-            doc.output_tokens += acc[4]
-            doc.cache_read_tokens += acc[5]
-            doc.cache_write_tokens += acc[6]
+            doc.add_counts(*acc)
             usage = Usage(acc[3], acc[4], acc[5], acc[6])
-            self._price_into(result, doc, entry, region, usage, n, minute=minute, long_context=lc)
+            self._price_into(result, doc, entry, region, usage, acc[0], minute=minute, long_context=lc)
         for (minute, att, model_id, region, lc, tier, problem, _shape_names), d in (detailed or {}).items():
             entry = self.models.get(model_id)
             doc = self._doc(docs, minute, att, entry.dimension)
-            doc.invocations += d.invocations
-            doc.failed += d.failed
-            doc.throttled += d.throttled
-            doc.input_tokens += d.input_tokens
-            doc.output_tokens += d.output_tokens
-            doc.cache_read_tokens += d.cache_read_tokens
-            doc.cache_write_tokens += d.cache_write_tokens
+            doc.add_counts(
+                d.invocations, d.failed, d.throttled, d.input_tokens, d.output_tokens, d.cache_read_tokens,
+                d.cache_write_tokens,
+            )  # fmt: skip
             self._price_into(
                 result, doc, entry, region, d.usage, d.invocations, minute=minute, long_context=lc,
                 tier=tier, problem=problem,

@@ -14,65 +14,31 @@ NOVA_TEXT_REGIONS = (
     "us-gov-west-1", "us-west-2",
 )  # fmt: skip
 
+CLAUDE_3_REGIONS = (
+    "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-2", "eu-central-1", "eu-west-1",
+    "eu-west-3", "us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-2",
+)  # fmt: skip
+
 # Regions that sell the model in-Region or through a profile, from the Bedrock user guide's Region tables
 # ("Supported Regions and models for model copy", "intelligent prompt routing").
+# fmt: off
 SOLD_IN: dict[str, tuple[str, ...]] = {
     "amazon.nova-micro-v1:0": NOVA_TEXT_REGIONS,
     "amazon.nova-lite-v1:0": NOVA_TEXT_REGIONS,
     "amazon.nova-pro-v1:0": NOVA_TEXT_REGIONS,
     "amazon.nova-canvas-v1:0": ("ap-northeast-2", "eu-west-1", "us-east-1"),
     "amazon.titan-image-generator-v1": ("ap-south-1", "eu-west-1", "eu-west-2", "us-east-1", "us-west-2"),
-    "amazon.titan-embed-image-v1": (
-        "ap-south-1",
-        "ap-southeast-2",
-        "ca-central-1",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "sa-east-1",
-        "us-east-1",
-        "us-west-2",
-    ),
-    "anthropic.claude-3-haiku-20240307-v1:0": (
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-south-1",
-        "ap-southeast-2",
-        "eu-central-1",
-        "eu-west-1",
-        "eu-west-3",
-        "us-east-1",
-        "us-east-2",
-        "us-gov-east-1",
-        "us-gov-west-1",
-        "us-west-2",
-    ),
-    "anthropic.claude-3-5-sonnet-20240620-v1:0": (
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-south-1",
-        "ap-southeast-2",
-        "eu-central-1",
-        "eu-west-1",
-        "eu-west-3",
-        "us-east-1",
-        "us-east-2",
-        "us-gov-east-1",
-        "us-gov-west-1",
-        "us-west-2",
-    ),
-    "anthropic.claude-3-5-sonnet-20241022-v2:0": (
-        "ap-northeast-1",
-        "ap-south-1",
-        "ap-southeast-2",
-        "eu-west-3",
-        "us-east-1",
-        "us-east-2",
-        "us-west-2",
-    ),
+    "amazon.titan-embed-image-v1": ("ap-south-1", "ap-southeast-2", "ca-central-1", "eu-west-1", "eu-west-2",
+                                    "eu-west-3", "sa-east-1", "us-east-1", "us-west-2"),
+    # The prompt-routing Region table: in-Region and profile Regions of the Claude 3 generation.
+    "anthropic.claude-3-haiku-20240307-v1:0": CLAUDE_3_REGIONS,
+    "anthropic.claude-3-5-sonnet-20240620-v1:0": CLAUDE_3_REGIONS,
+    "anthropic.claude-3-5-sonnet-20241022-v2:0": ("ap-northeast-1", "ap-south-1", "ap-southeast-2",
+                                                  "eu-west-3", "us-east-1", "us-east-2", "us-west-2"),
     "anthropic.claude-3-5-haiku-20241022-v1:0": ("us-east-1", "us-east-2", "us-west-2"),
     "meta.llama3-1-70b-instruct-v1:0": ("us-east-1", "us-east-2", "us-west-2"),
 }
+# fmt: on
 
 _NO_PUBLIC_PRICE = (
     "sold there (aws-docs-regions) but no public price table here gives that Region's price; a Price List "

@@ -1307,32 +1307,41 @@ MORE_META: tuple[Model, ...] = (
           "medium", "2025-07-20", note="end of life; for replaying old logs"),
 )
 
+def _gemma(model_id: str, name: str, inp: str, out: str, mumbai: tuple[str, str]) -> Model:
+    return Model(model_id, name, "Google", "text", prices=(
+        _p(("us-east-1",), inp, out, ("genai", LL, RT), "high", "2026-06-03"),
+        _p(("us-west-2",), inp, out, (RT, "us-parity"), "medium", "2026-06-03"),
+        _p(("ap-south-1",), *mumbai, (RT,), "low", LITELLM_DATE)))
+
+
+def _us_and_mumbai(model_id: str, name: str, provider: str, us: tuple[str, str], mumbai: tuple[str, str],
+                   as_of: str = "2026-06-03") -> Model:
+    """A 2026 model genai-prices (us-east-1, from the Price List), LiteLLM and the Region table agree on for
+    the US, with the Region table's Mumbai price."""
+    return Model(model_id, name, provider, "text", prices=(
+        _p(US, *us, ("genai", LL, RT), "high", as_of),
+        _p(("ap-south-1",), *mumbai, (RT,), "low", LITELLM_DATE)))
+
+
 MORE_MISTRAL: tuple[Model, ...] = (
     Model("mistral.pixtral-large-2502-v1:0", "Pixtral Large (25.02)", "Mistral AI", "text", prices=(
         _p(US3, "2", "6", ("aws-page-2025-07", "genai", LL), "high", GENAI_DATE),
         _p(EU_PROFILE, "2", "6", (LL,), "low", LITELLM_DATE, scope="geo", note="LiteLLM eu. profile price"),
     )),
-    Model("mistral.mistral-large-3-675b-instruct", "Mistral Large 3", "Mistral AI", "text", prices=(
-        _p(US, "0.5", "1.5", ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("ap-south-1",), "0.59", "1.76", (RT,), "low", LITELLM_DATE))),
-    Model("mistral.magistral-small-2509", "Magistral Small 1.2", "Mistral AI", "text", prices=(
-        _p(US, "0.5", "1.5", ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("ap-south-1",), "0.59", "1.76", (RT,), "low", LITELLM_DATE))),
-    Model("mistral.ministral-3-3b-instruct", "Ministral 3B 3.0", "Mistral AI", "text", prices=(
-        _p(US, "0.1", "0.1", ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("ap-south-1",), "0.12", "0.12", (RT,), "low", LITELLM_DATE))),
-    Model("mistral.ministral-3-8b-instruct", "Ministral 8B 3.0", "Mistral AI", "text", prices=(
-        _p(US, "0.15", "0.15", ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("ap-south-1",), "0.18", "0.18", (RT,), "low", LITELLM_DATE))),
-    Model("mistral.ministral-3-14b-instruct", "Ministral 14B 3.0", "Mistral AI", "text", prices=(
-        _p(US, "0.2", "0.2", ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("ap-south-1",), "0.24", "0.24", (RT,), "low", LITELLM_DATE))),
-    Model("mistral.voxtral-mini-3b-2507", "Voxtral Mini 1.0", "Mistral AI", "text", prices=(
-        _p(US, "0.04", "0.04", ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("ap-south-1",), "0.05", "0.05", (RT,), "low", LITELLM_DATE))),
-    Model("mistral.voxtral-small-24b-2507", "Voxtral Small 1.0", "Mistral AI", "text", prices=(
-        _p(US, "0.1", "0.3", ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("ap-south-1",), "0.12", "0.35", (RT,), "low", LITELLM_DATE))),
+    _us_and_mumbai("mistral.mistral-large-3-675b-instruct", "Mistral Large 3", "Mistral AI", ("0.5", "1.5"),
+                   ("0.59", "1.76")),
+    _us_and_mumbai("mistral.magistral-small-2509", "Magistral Small 1.2", "Mistral AI", ("0.5", "1.5"),
+                   ("0.59", "1.76")),
+    _us_and_mumbai("mistral.ministral-3-3b-instruct", "Ministral 3B 3.0", "Mistral AI", ("0.1", "0.1"),
+                   ("0.12", "0.12")),
+    _us_and_mumbai("mistral.ministral-3-8b-instruct", "Ministral 8B 3.0", "Mistral AI", ("0.15", "0.15"),
+                   ("0.18", "0.18")),
+    _us_and_mumbai("mistral.ministral-3-14b-instruct", "Ministral 14B 3.0", "Mistral AI", ("0.2", "0.2"),
+                   ("0.24", "0.24")),
+    _us_and_mumbai("mistral.voxtral-mini-3b-2507", "Voxtral Mini 1.0", "Mistral AI", ("0.04", "0.04"),
+                   ("0.05", "0.05")),
+    _us_and_mumbai("mistral.voxtral-small-24b-2507", "Voxtral Small 1.0", "Mistral AI", ("0.1", "0.3"),
+                   ("0.12", "0.35")),
     _flat("mistral.devstral-2-123b", "Devstral 2 123B", "Mistral AI", ("us-east-1",), "0.4", "2",
           ("genai", LL),
           "high", "2026-06-03"),
@@ -1366,13 +1375,6 @@ _QWEN_NEXT_HIGH = ("ap-northeast-1", "ap-south-1", "ap-southeast-3", "eu-central
 _KIMI_HIGH = ("ap-northeast-1", "ap-south-1", "ap-southeast-3", "eu-north-1", "sa-east-1")
 
 
-def _gemma(model_id: str, name: str, inp: str, out: str, mumbai: tuple[str, str]) -> Model:
-    return Model(model_id, name, "Google", "text", prices=(
-        _p(("us-east-1",), inp, out, ("genai", LL, RT), "high", "2026-06-03"),
-        _p(("us-west-2",), inp, out, (RT, "us-parity"), "medium", "2026-06-03"),
-        _p(("ap-south-1",), *mumbai, (RT,), "low", LITELLM_DATE)))
-
-
 MORE_OTHERS: tuple[Model, ...] = (
     _gemma("google.gemma-3-4b-it", "Gemma 3 4B", "0.04", "0.08", ("0.05", "0.09")),
     _gemma("google.gemma-3-12b-it", "Gemma 3 12B", "0.09", "0.29", ("0.11", "0.34")),
@@ -1383,15 +1385,13 @@ MORE_OTHERS: tuple[Model, ...] = (
           LITELLM_DATE),
     _flat("google.gemma-4-e2b", "Gemma 4 E2B", "Google", ("us-east-1",), "0.04", "0.08", (LL,), "low",
           LITELLM_DATE),
-    Model("nvidia.nemotron-nano-9b-v2", "Nemotron Nano 2 9B", "NVIDIA", "text", prices=(
-        _p(US, "0.06", "0.23", ("genai", LL, RT), "high", "2026-04-08"),
-        _p(("ap-south-1",), "0.07", "0.27", (RT,), "low", LITELLM_DATE))),
+    _us_and_mumbai("nvidia.nemotron-nano-9b-v2", "Nemotron Nano 2 9B", "NVIDIA", ("0.06", "0.23"),
+                   ("0.07", "0.27"), as_of="2026-04-08"),
     Model("nvidia.nemotron-nano-12b-v2", "Nemotron Nano 2 VL 12B", "NVIDIA", "text", prices=(
         _p(US, "0.2", "0.6", (LL, RT), "medium", LITELLM_DATE),
         _p(("ap-south-1",), "0.24", "0.71", (RT,), "low", LITELLM_DATE))),
-    Model("nvidia.nemotron-nano-3-30b", "Nemotron 3 Nano 30B A3B", "NVIDIA", "text", prices=(
-        _p(US, "0.06", "0.24", ("genai", LL, RT), "high", "2026-04-08"),
-        _p(("ap-south-1",), "0.07", "0.28", (RT,), "low", LITELLM_DATE))),
+    _us_and_mumbai("nvidia.nemotron-nano-3-30b", "Nemotron 3 Nano 30B A3B", "NVIDIA", ("0.06", "0.24"),
+                   ("0.07", "0.28"), as_of="2026-04-08"),
     _flat("nvidia.nemotron-super-3-120b", "Nemotron 3 Super 120B", "NVIDIA", ("us-east-1",), "0.15", "0.65",
           ("genai", LL), "high", "2026-04-08"),
     Model("moonshotai.kimi-k2.5", "Kimi K2.5", "Moonshot AI", "text", prices=(
