@@ -281,3 +281,17 @@ def test_handler_reads_its_environment_and_runtime_config(
     )
     catalog, _ = published(aws)
     assert catalog.version.startswith("price-list-")
+
+
+def test_a_model_priced_per_unit_is_not_reported_missing() -> None:
+    from lambdas.price_refresh.refresh import missing_prices
+
+    plain = Settings(
+        bucket=BUCKET, key=KEY, topic_arn=None, region="us-east-1", environment="prod",
+        namespace="GenAI/Cost", schedule_days=7, copy_from={},
+    )  # fmt: skip
+    in_use = {
+        "amazon.nova-canvas-v1:0": 3,
+        "amazon.nova-reel-v1:0": 2,
+    }  # per image (priced), per second (not)
+    assert [m.model for m in missing_prices(PriceCatalog.load(), plain, in_use)] == ["amazon.nova-reel-v1:0"]
