@@ -36,6 +36,7 @@ CUSTOM_METRIC_PER_MONTH = 0.30  # first 10,000 metrics
 LAMBDA_ARM_PER_GB_S = 0.0000133334
 LAMBDA_PER_MILLION_REQUESTS = 0.20
 GET_METRIC_DATA_PER_1000_METRICS = 0.01
+COST_EXPLORER_PER_REQUEST = 0.01  # GetCostAndUsage, per paginated request
 
 # ---- assumptions ---------------------------------------------------------------------------------------
 INVOCATIONS_PER_MONTH = 1_000_000
@@ -48,6 +49,14 @@ STORAGE_COMPRESSION = 0.15  # stored (compressed) bytes / ingested bytes
 RETENTION_MONTHS = 1.0  # 30-day retention of both log groups: one month stored at steady state
 EVALUATOR_RUNS_PER_MONTH = 30 * 24 * 12  # scheduled evaluator every 5 minutes (assumption)
 EVALUATOR_METRICS_PER_FEATURE = 3  # CostUSD, Invocations, ThrottledInvocations per feature per run
+# Daily reconciliation (lambdas/reconcile): yesterday and the month so far, by usage type and by tag, one page
+# each (a bill with more lines than a page holds costs one more request per page).
+RECONCILE_RUNS_PER_MONTH = 30
+RECONCILE_CE_REQUESTS_PER_RUN = 4
+RECONCILE_METRICS_PER_MODEL = 5 * 2  # CostUSD + 4 token counts, for the day and for the month so far
+# BilledUSD + EstimateErrorPercent per model, and the three account-level series.
+RECONCILE_CUSTOM_METRICS_PER_MODEL = 2
+RECONCILE_CUSTOM_METRICS_ACCOUNT = 3
 GB = 1024**3
 
 
@@ -138,6 +147,24 @@ def cpu_share() -> float:
     return min(1.0, LAMBDA_MEMORY_MB / FULL_VCPU_MB)
 
 
+def reconcile_lines(models: int) -> dict[str, float]:
+    """The daily reconciliation with the bill: Cost Explorer requests, its metric reads and its metrics."""
+    return {
+        "Cost Explorer requests (reconciliation)": RECONCILE_RUNS_PER_MONTH
+        * RECONCILE_CE_REQUESTS_PER_RUN
+        * COST_EXPLORER_PER_REQUEST,
+        "GetMetricData (reconciliation)": RECONCILE_RUNS_PER_MONTH
+        * models
+        * RECONCILE_METRICS_PER_MODEL
+        / 1000
+        * GET_METRIC_DATA_PER_1000_METRICS,
+        "reconciliation metrics (BilledUSD, EstimateErrorPercent)": (
+            models * RECONCILE_CUSTOM_METRICS_PER_MODEL + RECONCILE_CUSTOM_METRICS_ACCOUNT
+        )
+        * CUSTOM_METRIC_PER_MONTH,
+    }
+
+
 def model(m: dict[str, Any], invocations: int = INVOCATIONS_PER_MONTH) -> dict[str, Any]:
     b = m["batched"]
     bedrock_usd_per_record = float(b["cost_usd"]) / b["records"]
@@ -179,6 +206,7 @@ def model(m: dict[str, Any], invocations: int = INVOCATIONS_PER_MONTH) -> dict[s
             * EVALUATOR_METRICS_PER_FEATURE
             / 1000
             * GET_METRIC_DATA_PER_1000_METRICS,
+            **reconcile_lines(m["models"]),
         }
         total = sum(lines.values())
         scenarios[name] = {
@@ -215,9 +243,9 @@ def main() -> None:
             f"{s['lambda_gb_s']:,.1f} GB-s, {s['gb_ingested']:.3f} GB ingested"
         )
         for line, usd in s["lines"].items():
-            print(f"     {line:<36} ${usd:>9.2f}")
+            print(f"     {line:<56} ${usd:>9.2f}")
         share = 100 * s["total"] / r["bedrock_usd"]
-        print(f"     {'total':<36} ${s['total']:>9.2f}   ({share:.2f}% of the Bedrock spend it guards)")
+        print(f"     {'total':<56} ${s['total']:>9.2f}   ({share:.2f}% of the Bedrock spend it guards)")
     if "--json" in sys.argv:
         print(json.dumps({"measured": m, "model": r}, indent=1, default=str))
 

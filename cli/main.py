@@ -9,12 +9,15 @@ from collections.abc import Sequence
 
 def _validate(args: argparse.Namespace) -> int:
     from config.loader import ConfigError, load_config
+    from config.model_checks import model_id_warnings
 
     try:
         config = load_config(args.file)  # the schema and every rule synth enforces, without CDK
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for warning in model_id_warnings(config):
+        print(f"warning: {args.file}: {warning}", file=sys.stderr)  # worth knowing, not a reason to fail
     features = sum(len(a.features) for a in config.accounts)
     print(f"{args.file}: valid ({len(config.accounts)} accounts, {features} features)")
     return 0
@@ -75,8 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
     simulate.set_defaults(run=_simulate)
     from cli.prices import add_prices_parser
+    from cli.reconcile import add_reconcile_parser
 
     add_prices_parser(commands)
+    add_reconcile_parser(commands)
     return parser
 
 

@@ -2,6 +2,7 @@
 
     genai-guardrails prices update [--out FILE] [--region us-east-1 ...]
     genai-guardrails prices diff OLD NEW          # files, or the word `bundled`
+    genai-guardrails prices show MODEL [--region us-east-1] [--at 2025-06-01]
 
 `update` does what the scheduled refresh Lambda does (lambdas/price_refresh): GetProducts for the three
 Bedrock service codes, build, merge over the bundled catalog; it prints the unmapped records and the
@@ -124,6 +125,42 @@ def run_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_show(args: argparse.Namespace) -> int:
+    """Every price period of a model in a Region, and the one in force on --at (default today)."""
+    from lambdas.pricing.catalog import day_of
+    from lambdas.pricing.known_models import check_model_id
+
+    catalog = PriceCatalog.load(args.catalog) if args.catalog else PriceCatalog.load()
+    check = check_model_id(args.model, catalog)
+    if not check.known or check.base_model_id is None:
+        hint = f"; closest known: {', '.join(check.closest)}" if check.closest else ""
+        print(f"error: {check.problem}{hint}", file=sys.stderr)
+        return 1
+    info = catalog.model(check.base_model_id)
+    assert info is not None
+    day = day_of(args.at)
+    scopes = info.regions.get(args.region) or info.regions.get("*")
+    if not scopes:
+        print(f"error: {check.base_model_id} has no price in {args.region}; priced in: "
+              f"{', '.join(sorted(info.regions))}", file=sys.stderr)  # fmt: skip
+        return 1
+    print(f"{info.name} ({check.base_model_id}) in {args.region}; {catalog_label(catalog)}")
+    for scope, entry in sorted(scopes.items()):
+        in_force = entry.at(day)
+        for period in (entry, *entry.history):
+            card = period.cards.get("standard")
+            rates = "no rate" if card is None else ", ".join(
+                f"{name} {rate}" for name, rate in (("input", card.input), ("output", card.output),
+                                                   *card.units) if rate is not None
+            )  # fmt: skip
+            mark = "*" if period is in_force else " "
+            since = period.effective_from or "first sold"
+            provenance = f"{period.confidence}; {', '.join(period.source)}"
+            print(f" {mark} scope {scope:<9} from {since:<10} {rates} [{provenance}]")
+    print(f"(* = in force on {day})")
+    return 0
+
+
 def add_prices_parser(commands: Any) -> None:
     """Register `prices update` and `prices diff` on the top-level subparsers."""
     prices = commands.add_parser(
@@ -146,3 +183,9 @@ def add_prices_parser(commands: Any) -> None:
     diff.add_argument("old")
     diff.add_argument("new")
     diff.set_defaults(run=run_diff)
+    show = sub.add_parser("show", help="a model's price periods in a Region and the one in force on a date")
+    show.add_argument("model", help="base model id, profile id or ARN")
+    show.add_argument("--region", default="us-east-1")
+    show.add_argument("--at", help="YYYY-MM-DD (default today, UTC)")
+    show.add_argument("--catalog", help="a catalog file (default the bundled catalog)")
+    show.set_defaults(run=run_show)

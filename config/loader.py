@@ -114,10 +114,11 @@ def check_rules(
 ) -> GuardrailsConfig:
     """Every rule beyond the schema (AWS limits and policies, CloudFormation's template quotas), without
     CDK; raises ConfigError listing every problem."""
+    from config.model_checks import model_id_errors  # loads the price catalog
     from config.stack_limits import stack_limit_problems
     from core.rules import rule_problems
 
-    problems = rule_problems(config)
+    problems = rule_problems(config) + model_id_errors(config)
     if not problems:
         problems = list(stack_limit_problems(config))
     if problems:

@@ -56,6 +56,7 @@ PER_FEATURE_PROFILE = 2  # application inference profile, its feature budget
 PER_KILL_SWITCH = 3  # deny policy, execution role, budgets action
 PRICE_REFRESH = 9  # log group, role, policy, function, permission, bucket + policy + key, schedule rule
 NESTED_STACK = 1  # AWS::CloudFormation::Stack per nested unit
+RECONCILIATION = 6  # log group, role, policy, function, daily rule, permission
 
 # Template bytes (bench/stack_size.py measures them): parameters and outputs, a resource other than an alarm
 # or a dashboard, and the envelope of an alarm around its definition's JSON (logical id, type, tags, ids).
@@ -118,6 +119,8 @@ def account_stack_plan(
         resources["slack"] = SLACK_CHANNEL
     if account.price_refresh.enabled:
         resources["price refresh"] = PRICE_REFRESH
+    if account.pricing.reconcile.enabled:
+        resources["reconciliation"] = RECONCILIATION
     if sum(resources.values()) > MAX_RESOURCES:  # split anyway: the size bound is not needed
         return StackPlan(stack_name, resources, MAX_TEMPLATE_BYTES + 1)
     # Every taggable resource carries the account's extra tags (the standard three are in the envelope).

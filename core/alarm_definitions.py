@@ -541,6 +541,39 @@ def account_alarms(account: Account, runbook_url: str) -> tuple[AlarmDefinition,
                 **common,  # type: ignore[arg-type]
             )
         )
+    # The estimate against the bill (lambdas/reconcile): the worst model's error, one data point a day stamped
+    # at the reconciled day's 00:00 UTC and published about 39 hours later, so two daily periods keep it in
+    # the alarm's look-back.
+    if account.pricing.reconcile.enabled:
+        tolerance = account.pricing.reconcile_tolerance_percent
+        alarms.append(
+            AlarmDefinition(
+                key="EstimateOffBill",
+                kind="EstimateOffBill",
+                name=alarm_name(account.name, "account", "EstimateOffBill"),
+                description=_describe(
+                    f"{who}: a model's metered cost differed from the bill (Cost Explorer) by more than "
+                    f"{tolerance}% yesterday; the notification names the model and usage types.",
+                    _runbook(runbook_url, "estimate-off-the-bill"),
+                ),
+                queries=(
+                    MetricStatQuery(
+                        id="m",
+                        metric_name=c.ESTIMATE_ERROR_WORST_MODEL,
+                        dimensions=((c.ENVIRONMENT, env),),
+                        stat="Maximum",
+                        period=DAY,
+                        label=c.ESTIMATE_ERROR_WORST_MODEL,
+                        return_data=True,
+                    ),
+                ),
+                comparison="GreaterThanThreshold",
+                threshold=float(tolerance),
+                evaluation_periods=2,
+                datapoints_to_alarm=1,
+                **common,  # type: ignore[arg-type]
+            )
+        )
     # Malformed records: invocation-log records metering could not read (their cost is not counted).
     alarms.append(
         AlarmDefinition(

@@ -591,11 +591,26 @@ class PriceOverride(StrictModel):
     output_per_million: Annotated[Decimal, Field(ge=0, strict=False)] = Decimal(0)
     cache_read_per_million: Annotated[Decimal, Field(ge=0, strict=False)] | None = None
     cache_write_per_million: Annotated[Decimal, Field(ge=0, strict=False)] | None = None
+    add_model: bool = Field(
+        default=False,
+        description="The override prices a model the bundled catalog does not know (without this, an unknown "
+        "model_id is a validation error that names the closest known ids).",
+    )
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
         return None if value is None else check_region(value)
+
+
+class Reconcile(StrictModel):
+    """The daily reconciliation of the estimate with the bill (README "Prices"; docs/pricing.md)."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Deploy a Lambda that compares yesterday's metered CostUSD per model with Cost Explorer, "
+        "publishes BilledUSD and EstimateErrorPercent, and alarms and notifies on a gap.",
+    )
 
 
 class Pricing(StrictModel):
@@ -607,6 +622,14 @@ class Pricing(StrictModel):
     )
     premium_models: list[str] = Field(
         default_factory=list, description="Base model ids counted as premium by the model-mix alarm."
+    )
+    reconcile: Reconcile = Field(
+        default_factory=Reconcile,
+        description="Daily comparison of the metered cost with the bill (Cost Explorer).",
+    )
+    reconcile_tolerance_percent: Annotated[Decimal, Field(gt=0, le=100, strict=False)] = Field(
+        default=Decimal(5),
+        description="Alarm when a model's metered cost is off the billed cost by more than this percent.",
     )
 
 

@@ -41,6 +41,13 @@ MONTH_TO_DATE = "MonthToDateUSD"
 EVALUATOR_METRICS = (BUDGET_USED_PERCENT, FORECAST, MONTH_TO_DATE)
 # Price refresh, [Environment].
 PRICE_CATALOG_AGE_DAYS = "PriceCatalogAgeDays"
+# Reconciliation with the bill (lambdas/reconcile), one data point a day stamped at the day's 00:00 UTC:
+# BilledUSD and EstimateErrorPercent per [Environment, Model] and [Environment]; the worst model's absolute
+# error per [Environment] (what the EstimateOffBill alarm watches).
+BILLED = "BilledUSD"
+ESTIMATE_ERROR = "EstimateErrorPercent"
+ESTIMATE_ERROR_WORST_MODEL = "EstimateErrorPercentWorstModel"
+RECONCILE_METRICS = (BILLED, ESTIMATE_ERROR, ESTIMATE_ERROR_WORST_MODEL)
 # Free native Bedrock runtime metrics, dimension ModelId.
 BEDROCK_LATENCY = "InvocationLatency"
 BEDROCK_TTFT = "TimeToFirstToken"
@@ -60,6 +67,7 @@ DIMENSION_SETS: tuple[tuple[str, ...], ...] = (
 )
 MALFORMED_DIMENSION_SET: tuple[str, ...] = (ENVIRONMENT,)
 EVALUATOR_DIMENSION_SET: tuple[str, ...] = (ENVIRONMENT, APPLICATION, FEATURE)
+RECONCILE_DIMENSION_SETS: tuple[tuple[str, ...], ...] = ((ENVIRONMENT,), (ENVIRONMENT, MODEL))
 # Calls no attribution rule matches: feature "unattributed" in application "unattributed".
 UNATTRIBUTED = "unattributed"
 # The Model dimension of a call whose model id cannot be resolved.

@@ -100,6 +100,8 @@ class RuntimePricing(_Frozen):
     discount_percent: Money = Decimal(0)
     premium_models: tuple[str, ...] = ()
     overrides: tuple[PriceOverride, ...] = ()
+    # How far the estimate may be off the bill on a model before the daily reconciliation alarms (percent).
+    reconcile_tolerance_percent: Money = Decimal(5)
 
 
 class NotifyAt(_Frozen):
@@ -197,6 +199,7 @@ def build_runtime_config(config: GuardrailsConfig, account: Account) -> RuntimeC
             if f.match.identity_arns
         ),
         pricing=RuntimePricing(
+            reconcile_tolerance_percent=account.pricing.reconcile_tolerance_percent,
             discount_percent=account.pricing.discount_percent,
             premium_models=tuple(account.pricing.premium_models),
             overrides=tuple(

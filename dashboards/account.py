@@ -164,6 +164,45 @@ def _weighted_month_to_date(account: Account, period: int) -> tuple[list[MetricR
     return used, mtd
 
 
+DAY = 86_400
+
+
+def _bill_row(account: Account) -> list[Row]:
+    """Estimate vs bill: the metered daily cost next to Cost Explorer's (lambdas/reconcile), when enabled."""
+    if not account.pricing.reconcile.enabled:
+        return []
+    env, region = account.environment, account.region
+    account_dims = {c.ENVIRONMENT: env}
+    tolerance = float(account.pricing.reconcile_tolerance_percent)
+    metered = expression(
+        f"SUM({c.search(c.COST, {c.ENVIRONMENT: env, c.APPLICATION: None}, 'Sum', DAY)})", "est", "metered"
+    )
+    return [
+        [
+            graph(
+                "Estimate vs bill, per day (USD; the bill settles a day later)",
+                [metered, metric(c.BILLED, account_dims, id="bill", label="billed (Cost Explorer)")],
+                region=region,
+                width=16,
+                period=DAY,
+                stat="Maximum",
+            ),
+            single_value(
+                f"Estimate error vs bill, last reconciled day (%; alarm beyond {tolerance:g}% on a model)",
+                [
+                    metric(c.ESTIMATE_ERROR, account_dims, id="err", label="account"),
+                    metric(c.ESTIMATE_ERROR_WORST_MODEL, account_dims, id="worst", label="worst model"),
+                ],
+                region=region,
+                width=8,
+                stat="Maximum",
+                period=DAY,
+                whole_range=False,
+            ),
+        ]
+    ]
+
+
 def _feature_metrics(
     features: Sequence[Feature], env: str, name: str, prefix: str, *, with_unattributed: bool
 ) -> list[MetricRow]:
@@ -399,7 +438,7 @@ def build_account_dashboards(
     """`GenAI-Cost-<account>` and, when the limits require it, `GenAI-Cost-<account>-p2`, ... ."""
     features = _feature_sections(account)
     sections: list[list[Row]] = [
-        _header(account, len(alarms)) + _money_row(account, limits),
+        _header(account, len(alarms)) + _money_row(account, limits) + _bill_row(account),
         features[0],
         _mix_section(account),
         _errors_section(account),

@@ -30,6 +30,7 @@ from stacks.nested_template import TemplateNestedStack
 from stacks.notifications import GuardrailNotifications
 from stacks.observability import observability_link
 from stacks.price_refresh import PriceCatalogRefresh
+from stacks.reconciliation import BillReconciliation
 
 
 class AccountGuardrailsStack(cdk.Stack):
@@ -132,6 +133,19 @@ class AccountGuardrailsStack(cdk.Stack):
             )
             self.price_refresh.add_reader(self.metering.function)
             cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
+
+        # Daily reconciliation with the bill (pricing.reconcile, on by default): metrics, alarm, notification.
+        self.reconciliation: BillReconciliation | None = None
+        if account.pricing.reconcile.enabled:
+            self.reconciliation = BillReconciliation(
+                self,
+                "Reconciliation",
+                code=self.lambda_code,
+                topic=self.notifications.topic,
+                topic_key=self.notifications.key,
+                log_key=self.data_key.key,
+                metrics_namespace=NAMESPACE,
+            )
 
         self.evaluator = BudgetEvaluator(
             self,

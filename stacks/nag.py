@@ -124,6 +124,13 @@ PRICE_REFRESH_FUNCTION: dict[str, str] = {
     ),
 }
 
+RECONCILE_FUNCTION: dict[str, str] = {
+    f"{IAM5}[Resource::*]": (
+        "ce:GetCostAndUsage and cloudwatch:GetMetricData/ListMetrics support no resource ARN, so IAM only "
+        "accepts '*'; the function only reads the bill and the metering's metrics."
+    ),
+}
+
 EVALUATOR_FUNCTION: dict[str, str] = {
     f"{IAM5}[Resource::*]": (
         "cloudwatch:GetMetricData/ListMetrics/PutMetricData support no resource ARN, so IAM only accepts "

@@ -4,7 +4,7 @@ An EventBridge rule runs the refresh function every `schedule_days` days; it reb
 AWS Price List API, merges it over the bundled catalog and writes it to one object in a KMS-encrypted S3
 bucket, which the metering function reads (cached; bundled catalog as fallback).
 
-Why S3 and not an SSM parameter: the catalog JSON is about 90 KB, and SSM parameters hold at most 4 KB
+Why S3 and not an SSM parameter: the catalog JSON is about 200 KB, and SSM parameters hold at most 4 KB
 (Standard) or 8 KB (Advanced).
 
 Prices decide every cost metric, so the catalog cannot be written around the refresh: the bucket policy

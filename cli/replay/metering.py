@@ -200,9 +200,10 @@ class MetricStore:
 
 
 def build_meter(config: Any, account: Any, profile_features: Mapping[str, str] | None = None) -> Meter:
-    """The Meter the account's metering Lambda builds (same runtime config, catalog, overrides)."""
+    """The Meter the account's metering Lambda builds (same runtime config, catalog, overrides), except that
+    replay prices each record at the rates in force on its own date, not today's."""
     runtime = build_runtime_config(config, account).with_profile_features(profile_features or {})
-    return Meter.from_runtime(runtime, ProfileResolver(client_factory=_no_aws))
+    return Meter.from_runtime(runtime, ProfileResolver(client_factory=_no_aws), price_at_record_time=True)
 
 
 def _chunks(messages: Iterable[str]) -> Iterator[list[dict[str, Any]]]:

@@ -13,6 +13,14 @@ per-record costs (``Decimal``; rounded only when written to EMF).
 
 An EMF document is then one (minute, application, feature, Model dimension): several aggregates (Regions,
 scopes, long-context flag, modelId spellings such as ``us.x`` and its ARN) fold into it.
+
+Records that say more than four token counts (a request/response body: service tier, 1-hour cache writes,
+prompt-router target, images, queries, speech tokens, guardrail units; ``usage_detail``) and records of
+models billed per unit take a second, slower path keyed by everything that changes the rate card. Guardrail
+units are priced against the ``bedrock.guardrails`` catalog entry and reported under that Model dimension.
+
+A call with nothing billable (a throttled call, zero tokens) costs 0 whatever its model: never unpriced.
+The Lambda prices at the rates in force today; replay (``price_at_record_time``) at each record's date.
 """
 
 from __future__ import annotations
@@ -21,17 +29,27 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from core.contract import UNKNOWN_MODEL
 from core.runtime_config import RuntimeConfig
 from lambdas.metering.attribution import Attribution, Attributor, profile_id_of
 from lambdas.metering.profiles import ProfileResolver
-from lambdas.metering.records import MalformedRecord, is_throttle, parse_record
-from lambdas.pricing.catalog import PriceCatalog, Usage
+from lambdas.metering.records import InvocationRecord, MalformedRecord, is_throttle, parse_record
+from lambdas.metering.usage_detail import RecordDetail
+from lambdas.pricing.catalog import (
+    GUARDRAILS_MODEL_ID,
+    TEXT_TOKEN_FIELDS,
+    UNIT_FIELDS,
+    PriceCatalog,
+    Tier,
+    Usage,
+)
 from lambdas.pricing.catalog_source import current_catalog
 from lambdas.pricing.model_ids import Scope, resolve_model_id
 
+# Guardrail text units are billed apart from the model they guard: their own Model dimension value.
+GUARDRAILS_MODEL = GUARDRAILS_MODEL_ID
 MALFORMED_SAMPLES_PER_BATCH = 20
 SNIPPET_BYTES = 200
 _MAX_MODEL_CACHE = 10_000
@@ -47,6 +65,44 @@ class ModelEntry(NamedTuple):
     profile_id: str | None  # application inference profile id, for attribution
     lc_threshold: int | None  # long-context threshold (prompt tokens) of the model, if it has one
     unpriced_reason: str | None
+    # What a successful call must report beyond tokens to be priced (None: tokens are enough):
+    # "units" (billed per image/query/second only), "speech" (speech and text tokens apart),
+    # "media" (an embedding with no tokens embedded an image or media), "one_image" (one image a call).
+    unit_rule: str | None = None
+    estimate: str | None = None  # why the cost is an estimate (a prompt router's fallback model)
+
+
+def unit_rule(catalog: PriceCatalog, base_model_id: str | None) -> str | None:
+    """What a record of this model must say beyond its token counts to be priced (see ModelEntry)."""
+    info = catalog.model(base_model_id) if base_model_id else None
+    if info is None:
+        return None
+    if info.kind == "speech":
+        return "speech"
+    fields: set[str] = set()
+    for scopes in info.regions.values():
+        for entry in scopes.values():
+            card = entry.cards.get("standard")
+            if card is not None:
+                fields |= {f for f in TEXT_TOKEN_FIELDS if card.get(f) is not None}
+                fields |= {name for name, _ in card.units}
+    units = fields & set(UNIT_FIELDS)
+    if info.kind in ("image", "video", "rerank"):
+        # Billed per image, second or query: tokens alone never price a successful call.
+        return "one_image" if units == {"image"} else "units"
+    if units:
+        return "media" if fields & {"input", "output"} else "units"
+    return None
+
+
+_RULE_REASONS = {
+    "units": "{model} is billed per {units}; the record does not say how many (log request and response "
+    "bodies: text/image data delivery)",
+    "speech": "{model} bills speech and text tokens at different rates; the record has only their totals "
+    "(log response bodies to get the usage event's speechTokens and textTokens)",
+    "media": "{model} was called without text tokens: the input was an image or media, billed per {units}, "
+    "and the record does not say how much (log request bodies)",
+}
 
 
 class ModelTable:
@@ -97,6 +153,8 @@ class ModelTable:
                 pid,
                 self._catalog.long_context_threshold(base) if base is not None else None,
                 resolved.unpriced_reason,
+                unit_rule(self._catalog, base),
+                resolved.estimate,
             ),
             True,
         )
@@ -120,6 +178,15 @@ class MetricDoc:
     cost_usd: Decimal | None = None  # None: nothing in this document could be priced
     unpriced: int = 0
 
+    def add_counts(self, n: int, failed: int, throttled: int, i: int, o: int, cr: int, cw: int) -> None:
+        self.invocations += n
+        self.failed += failed
+        self.throttled += throttled
+        self.input_tokens += i
+        self.output_tokens += o
+        self.cache_read_tokens += cr
+        self.cache_write_tokens += cw
+
 
 @dataclass(slots=True)
 class BatchResult:
@@ -128,6 +195,7 @@ class BatchResult:
     malformed: int = 0
     malformed_samples: list[tuple[str, str, str]] = field(default_factory=list)  # (event id, reason, bytes)
     unpriced_reasons: dict[str, int] = field(default_factory=dict)
+    estimated: dict[str, int] = field(default_factory=dict)  # why a cost is an estimate -> invocations
 
     def total_cost(self) -> Decimal:
         return sum((d.cost_usd for d in self.docs if d.cost_usd is not None), Decimal(0))
@@ -143,15 +211,69 @@ def _snippet(message: Any) -> str:
     return raw[:SNIPPET_BYTES].decode("utf-8", "replace")
 
 
+@dataclass(slots=True)
+class _Detailed:
+    """Sums of records that take the detailed path (one key = one rate card and one usage shape)."""
+
+    invocations: int = 0
+    failed: int = 0
+    throttled: int = 0
+    input_tokens: int = 0  # as the record counts them (metric values)
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    usage: Usage = field(default_factory=Usage)  # what is priced (speech split, 1-hour writes apart)
+
+
+# (minute, attribution, modelId, region, long context, tier, why unpriced, usage shape)
+_DetailKey = tuple[int, Attribution, str, str, bool, Tier, str | None, tuple[str, ...]]
+
+
+def _record_usage(rec: InvocationRecord, detail: RecordDetail | None) -> Usage:
+    i, o, cr, cw = rec[6], rec[7], rec[8], rec[9]
+    if detail is None:
+        return Usage(i, o, cr, cw)
+    units = dict(detail.units)
+    if detail.speech is not None:
+        speech_in, text_in, speech_out, text_out = detail.speech
+        i, o = text_in, text_out
+        units["audio_input"] = speech_in
+        units["audio_output"] = speech_out
+    cw1h = detail.cache_write_1h
+    return Usage(i, o, cr, cw - cw1h, cw1h, tuple(sorted((k, v) for k, v in units.items() if v)))
+
+
+def _shape(usage: Usage) -> tuple[str, ...]:
+    counts = (
+        ("input", usage.input_tokens),
+        ("output", usage.output_tokens),
+        ("cache_read", usage.cache_read_tokens),
+        ("cache_write", usage.cache_write_tokens),
+        ("cache_write_1h", usage.cache_write_1h_tokens),
+        *usage.units,
+    )
+    return tuple(name for name, count in counts if count)
+
+
 class Meter:
-    """Everything one container needs to meter batches; build once, call ``meter`` per batch."""
+    """Everything one container needs to meter batches; build once, call ``meter`` per batch.
+
+    ``price_at_record_time``: price each aggregate at the rates in force on its records' day (replay);
+    otherwise at today's rates (the Lambda, metering records minutes old).
+    """
 
     def __init__(
-        self, runtime: RuntimeConfig, catalog: PriceCatalog, resolver: ProfileResolver | None = None
+        self,
+        runtime: RuntimeConfig,
+        catalog: PriceCatalog,
+        resolver: ProfileResolver | None = None,
+        *,
+        price_at_record_time: bool = False,
     ):
         self.runtime = runtime
         self.catalog = catalog
         self.resolver = resolver or ProfileResolver()
+        self.price_at_record_time = price_at_record_time
         self.models = ModelTable(catalog, runtime.profile_targets(), self.resolver)
         self.attributor = Attributor(
             runtime.metadata_rules,
@@ -162,10 +284,16 @@ class Meter:
         )
 
     @classmethod
-    def from_runtime(cls, runtime: RuntimeConfig, resolver: ProfileResolver | None = None) -> Meter:
+    def from_runtime(
+        cls,
+        runtime: RuntimeConfig,
+        resolver: ProfileResolver | None = None,
+        *,
+        price_at_record_time: bool = False,
+    ) -> Meter:
         # The refreshed catalog from S3 when the stack enables price refresh, else the bundled one (cached).
         catalog = current_catalog(runtime.price_overrides(), runtime.pricing.discount_percent)
-        return cls(runtime, catalog, resolver)
+        return cls(runtime, catalog, resolver, price_at_record_time=price_at_record_time)
 
     def meter(self, events: Iterable[Mapping[str, Any]]) -> BatchResult:
         """Meter CloudWatch Logs events ({id, timestamp, message}). Never raises for a bad record."""
@@ -176,6 +304,8 @@ class Meter:
         attribute = self.attributor.attribute
         parse = parse_record
         aggs: dict[tuple[int, Attribution, str, str, bool, int], list[int]] = {}
+        detailed: dict[_DetailKey, _Detailed] = {}
+        guarded: dict[tuple[int, Attribution, str, tuple[str, ...]], list[Any]] = {}
         valid = 0
         for event in events:
             try:
@@ -184,8 +314,12 @@ class Meter:
                 if isinstance(rec, MalformedRecord):
                     self._malformed(result, event, rec[0])
                     continue
-                minute, region, model_id, arn, metadata, error, i, o, cr, cw = rec
+                minute, region, model_id, arn, metadata, error, i, o, cr, cw, detail = rec
                 entry = model_cache.get(model_id) or models.get(model_id)
+                if detail is not None or entry[6] is not None:
+                    self._detailed(rec, entry, detailed, guarded)
+                    valid += 1
+                    continue
                 att = attribute(metadata, entry[3], arn)
                 thr = entry[4]
                 key = (
@@ -212,8 +346,71 @@ class Meter:
             except Exception as exc:  # a record must never stop the batch; count it, keep going
                 self._malformed(result, event, f"could not meter record: {type(exc).__name__}: {exc}")
         result.records = valid
-        self._finish(result, aggs)
+        self._finish(result, aggs, detailed, guarded)
         return result
+
+    def _detailed(
+        self,
+        rec: InvocationRecord,
+        entry: ModelEntry,
+        detailed: dict[_DetailKey, _Detailed],
+        guarded: dict[tuple[int, Attribution, str, tuple[str, ...]], list[Any]],
+    ) -> None:
+        """Records with a body, or of a model billed per unit: what changes the rate card is in the key."""
+        minute, region, model_id, arn, metadata, error, i, o, cr, cw, detail = rec
+        if detail is not None and detail.served_model:
+            # A prompt router named the model that served the call: meter and price that model.
+            model_id = detail.served_model
+            entry = self.models.get(model_id)
+        att = self.attributor.attribute(metadata, entry.profile_id, arn)
+        usage = _record_usage(rec, detail if error is None else None)
+        problem: str | None = None
+        if error is None:
+            if detail is not None and detail.unpriced_mode:
+                problem = f"{entry.dimension}: {detail.unpriced_mode}"
+            elif entry.unit_rule is not None:
+                problem = self._unit_problem(entry, usage, detail)
+                if problem is None and entry.unit_rule == "one_image" and not usage.units:
+                    usage = Usage(usage.input_tokens, usage.output_tokens, units=(("image", 1),))
+        tier: Tier = "standard"
+        if detail is not None and error is None and detail.tier in ("flex", "priority"):
+            tier = cast(Tier, detail.tier)
+        thr = entry.lc_threshold
+        key: _DetailKey = (
+            minute, att, model_id, region, thr is not None and usage.prompt_tokens > thr, tier, problem,
+            _shape(usage),
+        )  # fmt: skip
+        acc = detailed.get(key)
+        if acc is None:
+            acc = detailed[key] = _Detailed()
+        acc.invocations += 1
+        if error is not None:
+            acc.failed += 1
+            if is_throttle(error):
+                acc.throttled += 1
+        acc.input_tokens += i
+        acc.output_tokens += o
+        acc.cache_read_tokens += cr
+        acc.cache_write_tokens += cw
+        acc.usage = acc.usage + usage
+        if detail is not None and detail.guardrail_units:
+            gkey = (minute, att, region, tuple(name for name, _ in detail.guardrail_units))
+            gacc = guarded.get(gkey)
+            if gacc is None:
+                gacc = guarded[gkey] = [0, Usage()]
+            gacc[0] += 1
+            gacc[1] = gacc[1] + Usage(units=detail.guardrail_units)
+
+    @staticmethod
+    def _unit_problem(entry: ModelEntry, usage: Usage, detail: RecordDetail | None) -> str | None:
+        rule = entry.unit_rule
+        if rule == "speech" and (detail is None or detail.speech is None):
+            return _RULE_REASONS["speech"].format(model=entry.dimension)
+        if rule in ("units", "media") and not usage.units:
+            if rule == "media" and usage.input_tokens:
+                return None
+            return _RULE_REASONS[rule].format(model=entry.dimension, units=_unit_names(entry))
+        return None
 
     def _malformed(self, result: BatchResult, event: Any, reason: str) -> None:
         result.malformed += 1
@@ -221,35 +418,83 @@ class Meter:
             get = event.get if isinstance(event, Mapping) else (lambda _k: None)
             result.malformed_samples.append((str(get("id")), reason, _snippet(get("message"))))
 
+    def _doc(
+        self, docs: dict[tuple[int, str, str, str], MetricDoc], minute: int, att: Attribution, model: str
+    ) -> MetricDoc:
+        dkey = (minute, att.application, att.feature, model)
+        doc = docs.get(dkey)
+        if doc is None:
+            doc = docs[dkey] = MetricDoc(minute, att.application, att.feature, model)
+        return doc
+
+    def _price_into(
+        self,
+        result: BatchResult,
+        doc: MetricDoc,
+        entry: ModelEntry,
+        region: str,
+        usage: Usage,
+        n: int,
+        *,
+        minute: int,
+        long_context: bool = False,
+        tier: Tier = "standard",
+        problem: str | None = None,
+    ) -> None:
+        """Add the cost of ``usage`` (n invocations) to ``doc``, or count them unpriced with the reason."""
+        if usage.is_empty and problem is None:
+            doc.cost_usd = Decimal(0) if doc.cost_usd is None else doc.cost_usd
+            return
+        reason = problem or entry.unpriced_reason
+        if reason is None and entry.base_model_id is not None:
+            at = minute if self.price_at_record_time else None
+            priced = self.catalog.price(
+                entry.base_model_id, region, entry.scope, usage, long_context=long_context, tier=tier, at=at
+            )
+            if priced.cost_usd is not None:
+                doc.cost_usd = priced.cost_usd if doc.cost_usd is None else doc.cost_usd + priced.cost_usd
+                if entry.estimate:
+                    result.estimated[entry.estimate] = result.estimated.get(entry.estimate, 0) + n
+                return
+            reason = priced.unpriced_reason or "no price"
+        doc.unpriced += n
+        reason = reason or "model could not be resolved"
+        result.unpriced_reasons[reason] = result.unpriced_reasons.get(reason, 0) + n
+
     def _finish(
-        self, result: BatchResult, aggs: Mapping[tuple[int, Attribution, str, str, bool, int], list[int]]
+        self,
+        result: BatchResult,
+        aggs: Mapping[tuple[int, Attribution, str, str, bool, int], list[int]],
+        detailed: Mapping[_DetailKey, _Detailed] | None = None,
+        guarded: Mapping[tuple[int, Attribution, str, tuple[str, ...]], list[Any]] | None = None,
     ) -> None:
         docs: dict[tuple[int, str, str, str], MetricDoc] = {}
-        reasons = result.unpriced_reasons
-        price = self.catalog.price
-        for (minute, att, model_id, region, lc, _shape), acc in aggs.items():
+        for (minute, att, model_id, region, lc, _shape_bits), acc in aggs.items():
             entry = self.models.get(model_id)
-            dkey = (minute, att.application, att.feature, entry.dimension)
-            doc = docs.get(dkey)
-            if doc is None:
-                doc = docs[dkey] = MetricDoc(minute, att.application, att.feature, entry.dimension)
-            n = acc[0]
-            doc.invocations += n
-            doc.failed += acc[1]
-            doc.throttled += acc[2]
-            doc.input_tokens += acc[3]
-            doc.output_tokens += acc[4]
-            doc.cache_read_tokens += acc[5]
-            doc.cache_write_tokens += acc[6]
-            reason = entry.unpriced_reason
-            if reason is None and entry.base_model_id is not None:
-                usage = Usage(acc[3], acc[4], acc[5], acc[6])
-                priced = price(entry.base_model_id, region, entry.scope, usage, long_context=lc)
-                if priced.cost_usd is not None:
-                    doc.cost_usd = priced.cost_usd if doc.cost_usd is None else doc.cost_usd + priced.cost_usd
-                    continue
-                reason = priced.unpriced_reason or "no price"
-            doc.unpriced += n
-            reason = reason or "model could not be resolved"
-            reasons[reason] = reasons.get(reason, 0) + n
+            doc = self._doc(docs, minute, att, entry.dimension)
+            doc.add_counts(*acc)
+            usage = Usage(acc[3], acc[4], acc[5], acc[6])
+            self._price_into(result, doc, entry, region, usage, acc[0], minute=minute, long_context=lc)
+        for (minute, att, model_id, region, lc, tier, problem, _shape_names), d in (detailed or {}).items():
+            entry = self.models.get(model_id)
+            doc = self._doc(docs, minute, att, entry.dimension)
+            doc.add_counts(
+                d.invocations, d.failed, d.throttled, d.input_tokens, d.output_tokens, d.cache_read_tokens,
+                d.cache_write_tokens,
+            )  # fmt: skip
+            self._price_into(
+                result, doc, entry, region, d.usage, d.invocations, minute=minute, long_context=lc,
+                tier=tier, problem=problem,
+            )  # fmt: skip
+        guardrails = ModelEntry(GUARDRAILS_MODEL, GUARDRAILS_MODEL, "in_region", None, None, None)
+        for (minute, att, region, _names), (n, usage) in (guarded or {}).items():
+            doc = self._doc(docs, minute, att, GUARDRAILS_MODEL)
+            self._price_into(result, doc, guardrails, region, usage, n, minute=minute)
         result.docs = sorted(docs.values(), key=lambda d: (d.minute_ms, d.application, d.feature, d.model))
+
+
+def _unit_names(entry: ModelEntry) -> str:
+    return {
+        "units": "image, query or second",
+        "media": "image or second of media",
+    }.get(entry.unit_rule or "", "unit")

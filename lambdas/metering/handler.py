@@ -73,6 +73,8 @@ def _log_batch(result: BatchResult, documents: int, stale: int, log_group: str) 
         logger.warning(
             "unpriced invocations (tokens metered, no cost)", extra={"reasons": result.unpriced_reasons}
         )
+    if result.estimated:
+        logger.info("invocations priced at an estimate", extra={"reasons": result.estimated})
     if stale:
         logger.warning(
             "metric documents outside CloudWatch's timestamp window (14 days past, 2 hours future)",

@@ -11,7 +11,10 @@ The result is either an ``InvocationRecord`` (a NamedTuple: cheap to build, no p
   calls omit them);
 * ``identity.arn`` and ``requestMetadata`` are optional (without them only fewer attribution rules apply).
 
-``input.cacheWriteInputTokenCount`` is the 5-minute cache write count (the log has no separate 1-hour count).
+``input.cacheWriteInputTokenCount`` counts all cache writes; only a response body says how many had a 1-hour
+TTL. A record that carries a request or response body (text/image data delivery on) also gets a
+``RecordDetail`` (``usage_detail``): service tier, prompt-router target, images, queries, speech tokens,
+guardrail units. Such a record may lack ``inputTokenCount`` (image models), which then counts as 0.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+
+from lambdas.metering.usage_detail import RecordDetail, record_detail
 
 SCHEMA_TYPE = "ModelInvocationLog"
 MAX_TOKENS_PER_RECORD = 100_000_000
@@ -39,6 +44,7 @@ class InvocationRecord(NamedTuple):
     output_tokens: int
     cache_read_tokens: int
     cache_write_tokens: int
+    detail: RecordDetail | None = None  # only for records that carry a request/response body
 
 
 class MalformedRecord(NamedTuple):
@@ -131,8 +137,9 @@ def parse_record(message: str | bytes) -> InvocationRecord | MalformedRecord:
         if out is not None:
             return MalformedRecord(f"output is not an object (got {type(out).__name__})")
         out = {}
+    has_body = "inputBodyJson" in inp or "outputBodyJson" in out
     i = inp.get("inputTokenCount")
-    if i is None and error is not None:
+    if i is None and (error is not None or has_body):
         i = 0
     o = out.get("outputTokenCount")
     if o is None:
@@ -172,6 +179,15 @@ def parse_record(message: str | bytes) -> InvocationRecord | MalformedRecord:
     metadata = rec.get("requestMetadata")
     if type(metadata) is not dict or not metadata:
         metadata = None
+    if has_body:
+        detail = record_detail(inp, out)
+        if detail is not None:
+            if detail.cache_write_1h > cw:
+                return MalformedRecord(
+                    f"response body reports {detail.cache_write_1h} 1-hour cache-write tokens, more than "
+                    f"input.cacheWriteInputTokenCount ({cw})"
+                )
+            return InvocationRecord(minute, region, model_id, arn, metadata, error, i, o, cr, cw, detail)
     return InvocationRecord(minute, region, model_id, arn, metadata, error, i, o, cr, cw)
 
 

@@ -285,7 +285,7 @@ def _priced(catalog: PriceCatalog, model: str, region: str, scopes: Sequence[str
     for scope in scopes:
         entry = catalog.entry(model, region, scope)  # type: ignore[arg-type]
         card = entry.cards.get("standard") if entry is not None else None
-        if card is not None and card.input is not None:
+        if card is not None and (card.input is not None or card.units):  # tokens, or images/queries/seconds
             return True
     return False
 

@@ -16,11 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from lambdas.pricing.catalog import RATE_FIELDS
 from lambdas.pricing.sources.table import MODELS, SOURCES, Model, Price
 
 CATALOG_PATH = Path(__file__).with_name("catalog.json")
-SCHEMA = 1
-VERSION = "2026.09.1"
+SCHEMA = 2
+VERSION = "2026.11.1"
 CURRENCY = "USD"
 UNIT = "USD per 1M tokens"
 SOURCE = (
@@ -55,9 +56,15 @@ def _scale(card: dict[str, Decimal | None], factors: dict[str, Decimal]) -> dict
 def _standard_card(
     model: Model, price: Price, uplift: Decimal, derived: list[str]
 ) -> dict[str, Decimal | None]:
-    inp = Decimal(price.input) * uplift
+    inp = None if price.input is None else Decimal(price.input) * uplift
     out = None if price.output is None else Decimal(price.output) * uplift
     card: dict[str, Decimal | None] = {"input": inp, "output": out}
+    for field_name, rate in price.units:
+        if field_name not in RATE_FIELDS:
+            raise ValueError(f"{model.id}: unknown rate field {field_name!r}")
+        card[field_name] = Decimal(rate) * uplift
+    if inp is None:
+        return card
     explicit = {
         "cache_read": _d(price.cache_read),
         "cache_write": _d(price.cache_write),
@@ -87,14 +94,15 @@ def build_entry(model: Model, price: Price, uplift: Decimal) -> dict[str, Any]:
     std = _standard_card(model, price, uplift, derived)
     cards: dict[str, dict[str, Decimal]] = {"standard": {k: v for k, v in std.items() if v is not None}}
     in_out = {"input": Decimal(1), "output": Decimal(1)}
-    if model.batch:
+    priced = std.get("input") is not None
+    if model.batch and priced:
         cards["batch"] = _scale(std, {k: BATCH for k in in_out})
         derived.append(f"batch={BATCH}x input/output (rule-batch)")
-    for tier in model.tiers:
+    for tier in model.tiers if priced else ():
         mult = TIER_MULTIPLIER[tier]
         cards[tier] = _scale(std, {k: mult for k in in_out})
         derived.append(f"{tier}={mult}x input/output (rule-tier)")
-    if model.long_context_threshold is not None:
+    if model.long_context_threshold is not None and priced:
         cards["long_context"] = _scale(
             std,
             {
@@ -112,13 +120,51 @@ def build_entry(model: Model, price: Price, uplift: Decimal) -> dict[str, Any]:
         if rule not in sources:
             sources.append(rule)
     entry: dict[str, Any] = {"as_of": price.as_of, "source": sources, "confidence": price.confidence}
+    if price.effective_from:
+        entry["effective_from"] = price.effective_from
     if price.note:
         entry["note"] = price.note
     if derived:
         entry["derived"] = derived
     for name, card in cards.items():
-        entry[name] = {k: fmt(v) for k, v in card.items()}
+        if card:  # a period no source prices (after a repricing nobody quoted) has no card at all
+            entry[name] = {k: fmt(v) for k, v in card.items()}
     return entry
+
+
+def _scopes_of(model: Model, price: Price) -> dict[str, dict[str, Any]]:
+    if model.scheme == "global_list" and not price.flat:
+        return {
+            "*": build_entry(model, price, REGIONAL_UPLIFT),
+            "global": build_entry(model, price, Decimal(1)),
+        }
+    return {price.scope: build_entry(model, price, Decimal(1))}
+
+
+def build_regions(model: Model) -> dict[str, dict[str, Any]]:
+    """{Region: {scope: entry}}: the latest period is the entry, earlier ones its ``history``."""
+    periods: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for price in model.prices:
+        for src in price.source:
+            if src not in SOURCES:
+                raise ValueError(f"{model.id}: unknown source {src!r}")
+        for scope, entry in _scopes_of(model, price).items():
+            for region in price.regions:
+                key = (region, scope)
+                start = price.effective_from or ""
+                if any(s == start for s, _ in periods.get(key, [])):
+                    raise ValueError(
+                        f"{model.id}: region {region} scope {scope} listed twice for {start or 'launch'}"
+                    )
+                periods.setdefault(key, []).append((start, entry))
+    regions: dict[str, dict[str, Any]] = {}
+    for (region, scope), dated in sorted(periods.items()):
+        dated.sort(key=lambda item: item[0], reverse=True)
+        current = dict(dated[0][1])
+        if len(dated) > 1:
+            current["history"] = [entry for _, entry in dated[1:]]
+        regions.setdefault(region, {})[scope] = current
+    return dict(sorted(regions.items()))
 
 
 def build() -> dict[str, Any]:
@@ -127,27 +173,11 @@ def build() -> dict[str, Any]:
     for model in MODELS:
         if model.id in models:
             raise ValueError(f"duplicate model {model.id}")
-        regions: dict[str, dict[str, Any]] = {}
-        for price in model.prices:
-            for src in price.source:
-                if src not in SOURCES:
-                    raise ValueError(f"{model.id}: unknown source {src!r}")
-            as_of = max(as_of, price.as_of)
-            if model.scheme == "global_list" and not price.flat:
-                scopes = {
-                    "*": build_entry(model, price, REGIONAL_UPLIFT),
-                    "global": build_entry(model, price, Decimal(1)),
-                }
-            else:
-                scopes = {"*": build_entry(model, price, Decimal(1))}
-            for region in price.regions:
-                if region in regions:
-                    raise ValueError(f"{model.id}: region {region} listed twice")
-                regions[region] = scopes
+        as_of = max([as_of, *(p.as_of for p in model.prices)])
         entry: dict[str, Any] = {"name": model.name, "provider": model.provider, "kind": model.kind}
         if model.long_context_threshold is not None:
             entry["long_context_threshold"] = model.long_context_threshold
-        entry["regions"] = dict(sorted(regions.items()))
+        entry["regions"] = build_regions(model)
         models[model.id] = entry
     return {
         "schema": SCHEMA,

@@ -2,7 +2,7 @@
 
 The price-refresh Lambda (``lambdas.price_refresh``) publishes the merged catalog as one JSON object in a
 KMS-encrypted S3 bucket: ``$GUARDRAILS_PRICE_BUCKET`` / ``$GUARDRAILS_PRICE_KEY``. S3 rather than SSM: the
-catalog is about 90 KB, and an SSM parameter holds at most 4 KB (Standard) or 8 KB (Advanced).
+catalog is about 200 KB, and an SSM parameter holds at most 4 KB (Standard) or 8 KB (Advanced).
 
 ``current_catalog()`` is meant to be called once per invocation (never per record):
 

@@ -10,7 +10,10 @@ batch or cache rows). So the merge works cell by cell:
   their multipliers (batch 0.5x, long context 2x, cache 0.1x/1.25x), as ``with_overrides`` does;
 * a refreshed ``global`` entry where the bundled catalog has only ``*`` starts from that ``*`` entry (which
   served global calls until now);
-* models, Regions and scopes the Price List lacks stay exactly as bundled.
+* models, Regions and scopes the Price List lacks stay exactly as bundled;
+* prices keep their dates: when a refreshed standard rate differs from the bundled one, the bundled period
+  moves into the entry's ``history`` and the refreshed one is in force from the refresh date
+  (``effective_from``: the day the change was first seen, which can be later than the day AWS made it).
 
 Pure: no AWS calls. The result has the bundled-catalog schema, version ``price-list-<as_of>``.
 """
@@ -22,11 +25,13 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from lambdas.pricing.catalog import ANY, RATE_FIELDS
+from lambdas.pricing.catalog import ANY, TEXT_TOKEN_FIELDS, VARIANTS
 
 REFRESHED_VERSION_PREFIX = "price-list-"
 _INPUT_LIKE = frozenset({"input", "cache_read", "cache_write", "cache_write_1h"})
-_PROVENANCE_KEYS = frozenset({"as_of", "source", "confidence", "derived", "refreshed"})
+_PROVENANCE_KEYS = frozenset(
+    {"as_of", "source", "confidence", "derived", "refreshed", "note", "effective_from", "history"}
+)
 
 
 def _fmt(value: Decimal) -> str:
@@ -44,7 +49,7 @@ def _ratio(new: Any, old: Any) -> Decimal | None:
 
 
 def _cards(entry: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {k: dict(v) for k, v in entry.items() if k not in _PROVENANCE_KEYS and isinstance(v, Mapping)}
+    return {k: dict(v) for k, v in entry.items() if k in VARIANTS and isinstance(v, Mapping)}
 
 
 def merge_entry(
@@ -69,7 +74,7 @@ def merge_entry(
     merged: dict[str, dict[str, Any]] = {}
     for variant, card in old_cards.items():
         out = dict(card)
-        for fld in RATE_FIELDS:
+        for fld in TEXT_TOKEN_FIELDS:
             if out.get(fld) is None or fld in new_cards.get(variant, {}):
                 continue
             ratio = r_in if fld in _INPUT_LIKE else r_out
@@ -90,6 +95,15 @@ def merge_entry(
         entry["derived"] = derived
     entry.update(merged)
     entry["refreshed"] = refreshed_cells
+    if r_in is not None or r_out is not None:
+        # A new price: the bundled period stays in force for the dates before the refresh saw the change.
+        previous = {k: copy.deepcopy(v) for k, v in bundled.items() if k != "history"}
+        entry["effective_from"] = as_of
+        entry["history"] = [previous, *copy.deepcopy(list(bundled.get("history", [])))]
+    else:
+        for key in ("effective_from", "history"):
+            if key in bundled:
+                entry[key] = copy.deepcopy(bundled[key])
     return entry
 
 

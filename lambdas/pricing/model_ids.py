@@ -26,6 +26,7 @@ SourceKind = Literal[
     "provisioned",
     "custom_model",
     "imported_model",
+    "prompt_router",
     "unknown",
 ]
 
@@ -48,6 +49,21 @@ _GEO_RE = re.compile(r"^[a-z]{2,6}(-[a-z]{2,4})?$")
 _ARN_PARTITIONS = frozenset({"aws", "aws-us-gov", "aws-cn", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f"})
 _MAX_PROFILE_DEPTH = 3
 
+# AWS's default prompt routers: (fallback model, the other model it routes to). The pairs are the ones the
+# CDK's DefaultPromptRouterIdentifier and the Bedrock user guide ("intelligent prompt routing") list; the
+# fallback is the more capable model, the baseline the router keeps unless the smaller one is predicted to
+# answer as well. A default router routes through the geography's cross-region profiles, so it is priced
+# as a geo call from the Region it was called in. A record that names the model that served the call
+# (``trace.promptRouter.invokedModelId``) is priced at that model instead: exact, not an estimate.
+DEFAULT_PROMPT_ROUTERS: dict[str, tuple[str, str]] = {
+    "anthropic.claude:1": (
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "anthropic.claude-3-haiku-20240307-v1:0",
+    ),
+    "meta.llama:1": ("meta.llama3-1-70b-instruct-v1:0", "meta.llama3-1-8b-instruct-v1:0"),
+    "amazon.nova:1": ("amazon.nova-pro-v1:0", "amazon.nova-lite-v1:0"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class ResolvedModel:
@@ -63,6 +79,8 @@ class ResolvedModel:
     geo_prefix: str | None
     source_kind: SourceKind
     unpriced_reason: str | None
+    # Set when the model is a stand-in (a prompt router's fallback model): the cost is an estimate.
+    estimate: str | None = None
 
     @property
     def priceable(self) -> bool:
@@ -109,6 +127,8 @@ def _resolve_arn(arn: str, profiles: Mapping[str, str] | None, depth: int) -> Re
         return replace(inner, source_kind="system_profile")
     if rtype == "application-inference-profile":
         return _resolve_application_profile(arn, rid, profiles, depth)
+    if rtype in ("default-prompt-router", "prompt-router"):
+        return _resolve_prompt_router(rtype, rid)
     # These are billed per model-unit hour or per custom-model deployment, not per token. The resource
     # part is stable and readable, so it serves as the metric dimension.
     if rtype == "provisioned-model":
@@ -127,6 +147,23 @@ def _resolve_arn(arn: str, profiles: Mapping[str, str] | None, depth: int) -> Re
             "imported models are billed per custom-model unit and minute, not per token",
         )  # fmt: skip
     return _unknown(arn, f"unsupported Bedrock resource type {rtype!r}")
+
+
+def _resolve_prompt_router(rtype: str, router_id: str) -> ResolvedModel:
+    pair = DEFAULT_PROMPT_ROUTERS.get(router_id) if rtype == "default-prompt-router" else None
+    if pair is None:
+        return ResolvedModel(
+            None, "geo", None, "prompt_router",
+            f"prompt router {router_id!r}: the record does not name the model that served the call "
+            "(log response bodies to get trace.promptRouter.invokedModelId) and its fallback model is "
+            "not known offline",
+        )  # fmt: skip
+    fallback = pair[0]
+    return ResolvedModel(
+        fallback, "geo", None, "prompt_router", None,
+        f"default prompt router {router_id} priced at its fallback model {fallback}: the record does not "
+        "name the model that served the call",
+    )  # fmt: skip
 
 
 def _resolve_application_profile(

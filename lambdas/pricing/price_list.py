@@ -113,12 +113,18 @@ EXTRA_ALIASES: dict[str, str] = {
 }
 
 
+_CLAUDE_NAME = re.compile(r"^Claude (Sonnet|Opus|Haiku|Fable) ([\d.]+)$")
+
+
 def _model_index(models: Iterable[Model]) -> dict[str, Model]:
     by_id = {m.id: m for m in models}
     index: dict[str, Model] = {}
     for m in by_id.values():
         for name in (m.id, m.name, *m.aliases):
             index[_norm(name)] = m
+        claude = _CLAUDE_NAME.match(m.name)
+        if claude:  # usagetypes spell "Claude Haiku 4.5" as Claude4.5Haiku
+            index[_norm(f"Claude{claude.group(2)}{claude.group(1)}")] = m
     for alias, model_id in EXTRA_ALIASES.items():
         index[_norm(alias)] = by_id[model_id]
     return index
@@ -240,6 +246,15 @@ def parse_usagetype(usagetype: str) -> _Parsed:
         if m:
             return _Parsed(m.group("model"), _DIMS[m.group("dim")], _flags_from(m.group("suffix"), "-"))
     raise _Skip(f"usagetype {usagetype!r} matches no known grammar")
+
+
+def usagetype_fields(usagetype: str) -> tuple[str | None, str] | None:
+    """(model token, rate field) of a usagetype in one of the known grammars, or None."""
+    try:
+        parsed = parse_usagetype(usagetype)
+    except _Skip:
+        return None
+    return parsed.model_token, parsed.field
 
 
 # ---- units -----------------------------------------------------------------------------------------------

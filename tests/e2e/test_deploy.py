@@ -394,7 +394,11 @@ def test_dashboards_use_the_metric_contract(deployed: E2E) -> None:
     try:
         from core import contract
 
-        known = set(contract.METERING_METRICS) | set(getattr(contract, "EVALUATOR_METRICS", ()))
+        known = (
+            set(contract.METERING_METRICS)
+            | set(getattr(contract, "EVALUATOR_METRICS", ()))
+            | set(getattr(contract, "RECONCILE_METRICS", ()))
+        )
     except ImportError:  # the contract module not there yet: namespaces are still checked
         known = set()
     for stack in deployed.stack_envs:

@@ -50,8 +50,11 @@ def test_every_definition_is_in_the_template_as_defined(
     defined = build_alarm_set(config, config.account("prod"))
     alarms = _alarms(example_app)
     # Every metric-data alarm is in the template field by field; the guardrail's own health alarms are
-    # checked in test_the_guardrail_watches_its_own_pipeline.
-    assert set(alarms) == {a.name for a in defined.alarms} | {h.name for h in defined.service_health}
+    # checked in test_the_guardrail_watches_its_own_pipeline, the reconciliation's in
+    # test_reconciliation_stack.py.
+    assert set(alarms) == {a.name for a in defined.alarms} | {h.name for h in defined.service_health} | {
+        "GenAiGuardrails-prod-account-EstimateOffBill"
+    }
     for d in defined.alarms:
         props = alarms[d.name]
         assert props["AlarmDescription"] == d.description
@@ -189,10 +192,19 @@ def test_account_health_alarms_page_the_topic(example_app: SynthesizedApp) -> No
         assert f"{RUNBOOK}#" in props["AlarmDescription"]
 
 
+# Ten distinct models the price catalog knows (config validation rejects ids it does not).
+PREMIUM = [
+    "anthropic.claude-opus-4-5-20251101-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-opus-4-1-20250805-v1:0", "anthropic.claude-opus-4-20250514-v1:0",
+    "anthropic.claude-opus-4-6-v1", "anthropic.claude-opus-4-7", "anthropic.claude-opus-4-8",
+    "anthropic.claude-opus-5", "anthropic.claude-fable-5", "amazon.nova-premier-v1:0",
+]  # fmt: skip
+
+
 def _sixty_features(example_data: dict[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(example_data)
     prod = data["accounts"][0]
-    prod["pricing"]["premium_models"] = [f"vendor.premium-model-{i}-v1:0" for i in range(9)]
+    prod["pricing"]["premium_models"] = PREMIUM[:9]
     prod["features"] = [
         {
             "name": f"feature-{i:02d}",
@@ -224,12 +236,12 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
         prod = build_alarm_set(config, config.account("prod"))
         assert len(prod.composites) == 60
         assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 premium models + the feature total
-        assert len(prod.alarms) == 60 * 8 + 3  # and the account's: unattributed, unpriced, malformed
+        assert len(prod.alarms) == 60 * 8 + 4  # and the account's: unattributed, unpriced, bill, malformed
 
 
 def test_limits_are_enforced_with_a_clear_message(example_data: dict[str, Any]) -> None:
     data = _sixty_features(example_data)
-    data["accounts"][0]["pricing"]["premium_models"].append("vendor.premium-model-9-v1:0")
+    data["accounts"][0]["pricing"]["premium_models"].append(PREMIUM[9])
     config = parse_config(data)
     with pytest.raises(AlarmLimitError, match="at most 9"):
         build_alarm_set(config, config.account("prod"))

@@ -155,7 +155,7 @@ def constructed() -> list[dict[str, Any]]:
                 "Input tokens", "0.000075", "gpt-oss-120b mantle batch",
                 [C, "openai.gpt-oss-120b-1:0", "us-east-1", "*", "batch", "input", "0.075"],
                 feature="Batch Inference", service_tier="batch"),
-        bedrock("us-east-1", "USE1-moonshotai.kimi-k2.5-mantle-cache-write-tokens-5m-long-ctx-flex", "Kimi K2.5",
+        bedrock("us-east-1", "USE1-amazon.nova-2-omni-mantle-cache-write-tokens-5m-long-ctx-flex", "Nova 2 Omni",
                 "Cache write tokens long context flex", "0.0009", "mantle long-ctx flex grammar, model not in table",
                 [U, "not a model in the catalog source table"], service_tier="flex"),
         # ---- AmazonBedrockService ----
@@ -233,7 +233,7 @@ def constructed() -> list[dict[str, Any]]:
                 "Input tokens latency optimized", "0.001", "latency-optimized SKU", [U, "latency-optimized"]),
         bedrock("us-east-1", "USE1-NovaPro-input-tokens-custom-model", "Nova Pro", "Input tokens", "0.0008",
                 "custom-model inference SKU", [U, "custom-model"]),
-        bedrock("us-east-1", "USE1-Jamba15Large-input-tokens", "Jamba 1.5 Large", "Input tokens", "0.002",
+        bedrock("us-east-1", "USE1-Nova2.0Omni-input-tokens", "Nova 2 Omni", "Input tokens", "0.0003",
                 "model not in the source table", [U, "not a model in the catalog source table"]),
         rec("AmazonBedrock", {"usagetype": "USE1-NovaPro-input-tokens", "model": "Nova Pro"}, "0.0008",
             "1K tokens", "no regionCode attribute", [U, "no regionCode"]),

@@ -123,12 +123,28 @@ def test_every_metric_matches_the_metering_contract(config: GuardrailsConfig) ->
                 assert dim_names == frozenset(c.MALFORMED_DIMENSION_SET)
             elif name in c.EVALUATOR_METRICS:
                 assert dim_names == frozenset(c.EVALUATOR_DIMENSION_SET)
+            elif name in c.RECONCILE_METRICS:
+                assert dim_names in {frozenset(s) for s in c.RECONCILE_DIMENSION_SETS}, (name, dim_names)
             else:
                 assert namespace == "GenAI/Cost"
                 assert name in c.METERING_METRICS, name
                 assert dim_names in allowed, (name, dim_names)
     assert set(c.METERING_METRICS) - {c.CACHE_WRITE_TOKENS} <= seen
     assert {c.BUDGET_USED_PERCENT, c.FORECAST, c.BEDROCK_LATENCY, c.BEDROCK_TTFT} <= seen
+    assert set(c.RECONCILE_METRICS) <= seen  # the "estimate vs bill" widget
+
+
+def test_the_reconcile_lambda_publishes_the_contracts_names() -> None:
+    from lambdas.reconcile import service, sources
+
+    assert (service.BILLED, service.ESTIMATE_ERROR, service.ESTIMATE_ERROR_WORST_MODEL) == c.RECONCILE_METRICS
+    assert (sources.ENVIRONMENT, sources.MODEL, sources.COST) == (c.ENVIRONMENT, c.MODEL, c.COST)
+    assert tuple(sources.TOKEN_METRICS.values()) == (
+        c.INPUT_TOKENS,
+        c.OUTPUT_TOKENS,
+        c.CACHE_READ_TOKENS,
+        c.CACHE_WRITE_TOKENS,
+    )
 
 
 def test_configured_features_get_explicit_metrics_and_unattributed_is_shown(config: GuardrailsConfig) -> None:

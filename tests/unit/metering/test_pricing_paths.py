@@ -123,7 +123,12 @@ def test_discount_and_overrides_from_runtime_config(
     prod = next(a for a in config_data["accounts"] if a["name"] == "prod")
     prod["pricing"]["discount_percent"] = 10
     prod["pricing"]["overrides"] = [
-        {"model_id": "acme.secret-model-v9:0", "input_per_million": 2, "output_per_million": 8}
+        {
+            "model_id": "acme.secret-model-v9:0",
+            "input_per_million": 2,
+            "output_per_million": 8,
+            "add_model": True,
+        }
     ]
     runtime_file.write_text(json.dumps(prod_runtime_dict(config_data)), encoding="utf-8")
     meter = make_meter(rt=load_runtime_config())

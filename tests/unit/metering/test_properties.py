@@ -140,6 +140,8 @@ def reference(valid: list[dict[str, Any]], meter: Meter) -> tuple[Decimal, int]:
         cr = r["input"].get("cacheReadInputTokenCount", 0)
         cw = r["input"].get("cacheWriteInputTokenCount", 0)
         o = r["output"]["outputTokenCount"]
+        if i == o == cr == cw == 0:
+            continue  # nothing billable: costs 0 whatever the model, never unpriced
         if not model.priceable or model.base_model_id is None:
             unpriced += 1
             continue

@@ -137,7 +137,7 @@ def test_an_object_that_is_not_a_catalog_is_not_used(s3: Any) -> None:
 
 def test_catalog_label_names_date_and_source() -> None:
     bundled = PriceCatalog.load()
-    assert catalog_label(bundled) == "prices as of 2026-09-01 (bundled 2026.09.1)"
+    assert catalog_label(bundled) == "prices as of 2026-09-09 (bundled 2026.11.1)"
     assert catalog_label(bundled.with_overrides(None, 5)) == (
-        "prices as of 2026-09-01 (bundled 2026.09.1, with config overrides)"
+        "prices as of 2026-09-09 (bundled 2026.11.1, with config overrides)"
     )

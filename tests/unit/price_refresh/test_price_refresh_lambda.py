@@ -28,7 +28,7 @@ BUCKET = "guardrails-price-catalog"
 KEY = "price-catalog/current.json"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NOVA_MICRO = "amazon.nova-micro-v1:0"
-MISSING_MODEL = "meta.llama3-1-405b-instruct-v1:0"  # not in the catalog: a real in-use gap
+MISSING_MODEL = "amazon.nova-2-pro-preview-20251202-v1:0"  # not in the catalog: a real in-use gap
 
 
 @dataclass
@@ -224,8 +224,8 @@ def test_failed_fetch_publishes_nothing_but_still_reports_the_age_in_use(aws: Aw
                 now=NOW,
             )
     assert aws.s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
-    # the bundled catalog (2026-09-01) is what metering uses: 83 days old on 2026-11-23
-    assert age_values(aws) == [83.0]
+    # the bundled catalog (2026-09-09) is what metering uses: 75 days old on 2026-11-23
+    assert age_values(aws) == [75.0]
 
 
 def test_records_that_map_to_nothing_publish_nothing(aws: Aws) -> None:
@@ -403,3 +403,17 @@ def test_models_in_use_unknown_means_every_model_is_checked(aws: Aws) -> None:
     ]
     assert [s.change.model_id for s in suspect_prices(changes, None)] == ["m1", "m3", "m4"]
     assert [s.change.model_id for s in suspect_prices(changes, {"m3"})] == ["m3"]
+
+
+def test_a_model_priced_per_unit_is_not_reported_missing() -> None:
+    from lambdas.price_refresh.refresh import missing_prices
+
+    plain = Settings(
+        bucket=BUCKET, key=KEY, topic_arn=None, region="us-east-1", environment="prod",
+        schedule_days=7, copy_from={},
+    )  # fmt: skip
+    in_use = {
+        "amazon.nova-canvas-v1:0": 3,
+        "amazon.nova-reel-v1:0": 2,
+    }  # per image (priced), per second (not)
+    assert [m.model for m in missing_prices(PriceCatalog.load(), plain, in_use)] == ["amazon.nova-reel-v1:0"]

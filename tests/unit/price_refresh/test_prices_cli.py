@@ -50,7 +50,7 @@ def test_update_writes_the_merged_catalog_and_diff_shows_the_change(
 
     assert main(["prices", "diff", "bundled", str(out)]) == 0
     text = capsys.readouterr().out
-    assert text.splitlines()[0] == "old: bundled: prices as of 2026-09-01 (bundled 2026.09.1)"
+    assert text.splitlines()[0] == "old: bundled: prices as of 2026-09-09 (bundled 2026.11.1)"
     assert "standard.input: 0.035 -> 0.03" in text
     assert main(["prices", "diff", str(out), str(out)]) == 0
     assert capsys.readouterr().out.rstrip().endswith("no price changes")
@@ -59,3 +59,15 @@ def test_update_writes_the_merged_catalog_and_diff_shows_the_change(
 def test_diff_of_a_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prices", "diff", "bundled", str(tmp_path / "missing.json")]) == 1
     assert "missing.json" in capsys.readouterr().err
+
+
+def test_show_marks_the_period_in_force_on_a_date(capsys: pytest.CaptureFixture[str]) -> None:
+    model = "us.anthropic.claude-3-5-sonnet-20241022-v2:0"
+    assert main(["prices", "show", model, "--at", "2024-11-20"]) == 0
+    old = capsys.readouterr().out
+    assert " * scope *         from first sold input 3, output 15" in old
+    assert main(["prices", "show", model, "--at", "2026-01-15"]) == 0
+    new = capsys.readouterr().out
+    assert " * scope *         from 2025-12-01 input 6, output 30" in new
+    assert main(["prices", "show", "claude-sonet-4.5"]) == 1
+    assert "anthropic.claude-sonnet-4-5-20250929-v1:0" in capsys.readouterr().err

@@ -12,6 +12,8 @@ import pytest
 from lambdas.pricing import build_bundled_catalog
 from lambdas.pricing.catalog import (
     BUNDLED_CATALOG_PATH,
+    KINDS,
+    RATE_FIELDS,
     PriceCatalog,
     RateCard,
     Usage,
@@ -20,6 +22,7 @@ from lambdas.pricing.catalog import (
     variant_key,
 )
 from lambdas.pricing.model_ids import resolve_model_id
+from lambdas.pricing.sources.table import MODELS
 
 M = 1_000_000
 D = Decimal
@@ -41,7 +44,7 @@ def cat() -> PriceCatalog:
 
 def test_bundled_catalog_metadata(cat: PriceCatalog) -> None:
     assert cat.version == build_bundled_catalog.VERSION
-    assert cat.as_of == "2026-09-01"
+    assert cat.as_of == max(p.as_of for m in MODELS for p in m.prices)
     assert cat.unit == "USD per 1M tokens" and cat.currency == "USD"
     assert "sources/table.py" in cat.source
 
@@ -62,15 +65,23 @@ def test_load_is_cached_and_fast() -> None:
 def test_every_entry_has_provenance(cat: PriceCatalog) -> None:
     data = cat.to_dict()
     for model_id, model in data["models"].items():
-        assert model["kind"] in ("text", "embedding"), model_id
+        assert model["kind"] in KINDS, model_id
         assert model["regions"], model_id
         for region, scopes in model["regions"].items():
-            for scope, entry in scopes.items():
-                where = f"{model_id} {region} {scope}"
-                assert scope in ("*", "in_region", "geo", "global"), where
-                assert entry["as_of"] and entry["confidence"] in ("high", "medium", "low"), where
-                assert entry["source"] and all(s in data["sources"] for s in entry["source"]), where
-                assert "input" in entry["standard"], where
+            for scope, current in scopes.items():
+                assert scope in ("*", "in_region", "geo", "global"), f"{model_id} {region} {scope}"
+                for entry in (current, *current.get("history", [])):
+                    where = f"{model_id} {region} {scope} from {entry.get('effective_from', 'launch')}"
+                    assert entry["as_of"] and entry["confidence"] in ("high", "medium", "low"), where
+                    assert entry["source"] and all(s in data["sources"] for s in entry["source"]), where
+                    if "standard" in entry:
+                        # Every priced period prices something: tokens, or a unit (image, second, query).
+                        assert set(entry["standard"]) & set(RATE_FIELDS), where
+                    else:
+                        # A period no source prices says why (calls in it are unpriced, not free).
+                        assert entry.get("note"), where
+                history = [h["effective_from"] for h in current.get("history", []) if "effective_from" in h]
+                assert history == sorted(history, reverse=True), f"{model_id} {region} {scope}"
 
 
 REQUIRED_MODELS = [
@@ -402,18 +413,18 @@ def test_override_adds_a_model_for_all_regions(cat: PriceCatalog) -> None:
     new = cat.with_overrides(
         [
             {
-                "model_id": "meta.llama3-1-405b-instruct-v1:0",
+                "model_id": "amazon.nova-2-pro-preview-20251202-v1:0",
                 "input_per_million": 2.4,
                 "output_per_million": "2.4",
             }
         ]
     )
     res = new.price(
-        resolve_model_id("us.meta.llama3-1-405b-instruct-v1:0"), "sa-east-1", None, Usage(1000, 1000)
+        resolve_model_id("us.amazon.nova-2-pro-preview-20251202-v1:0"), "sa-east-1", None, Usage(1000, 1000)
     )
     assert res.cost_usd == (D(1000) * D("2.4") + D(1000) * D("2.4")) / M
     assert res.confidence == "override"
-    assert cat.model("meta.llama3-1-405b-instruct-v1:0") is None
+    assert cat.model("amazon.nova-2-pro-preview-20251202-v1:0") is None
 
 
 def test_mapping_overrides_with_region_key_scope_and_variants(cat: PriceCatalog) -> None:

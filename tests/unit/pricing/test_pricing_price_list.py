@@ -162,7 +162,7 @@ def test_model_names_from_each_identity_source() -> None:
     assert mid("Titan Text Embeddings V2") == "amazon.titan-embed-text-v2:0"
     assert mid("openai.gpt-oss-120b") == "openai.gpt-oss-120b-1:0"
     assert mid("Claude 3.5 Sonnet") != mid("Claude 3.5 Sonnet v2")
-    assert mid("Jamba 1.5 Large") is None and mid("") is None
+    assert mid("Nova 2 Omni") is None and mid("") is None
 
 
 def test_diff_catalogs_and_format() -> None:
