@@ -42,6 +42,12 @@ _MAX_MODEL_CACHE = 10_000
 _SAFE_DIMENSION = re.compile(r"[\x21-\x7e]{1,256}")
 
 
+# (minute ms, attribution, modelId as logged, region, long-context flag, usage shape) -> integer sums
+# [invocations, failed, throttled, input, output, cache read, cache write].
+AggregateKey = tuple[int, Attribution, str, str, bool, int]
+Aggregates = dict[AggregateKey, list[int]]
+
+
 class ModelEntry(NamedTuple):
     dimension: str  # the Model dimension: base model id, or UNKNOWN_MODEL
     base_model_id: str | None
@@ -172,12 +178,21 @@ class Meter:
     def meter(self, events: Iterable[Mapping[str, Any]]) -> BatchResult:
         """Meter CloudWatch Logs events ({id, timestamp, message}). Never raises for a bad record."""
         result = BatchResult()
+        self.finish(result, self.aggregate(events, result))
+        return result
+
+    def aggregate(
+        self, events: Iterable[Mapping[str, Any]], result: BatchResult, aggs: Aggregates | None = None
+    ) -> Aggregates:
+        """Parse, attribute and sum events into ``aggs`` (integer sums per aggregate key); malformed records
+        and the count of valid ones go to ``result``. Replay's SQL engines produce the same keys."""
         models = self.models
         models.new_batch()
         model_cache = models.cache
         attribute = self.attributor.attribute
         parse = parse_record
-        aggs: dict[tuple[int, Attribution, str, str, bool, int], list[int]] = {}
+        if aggs is None:
+            aggs = {}
         valid = 0
         for event in events:
             try:
@@ -213,9 +228,8 @@ class Meter:
                 valid += 1
             except Exception as exc:  # a record must never stop the batch; count it, keep going
                 self._malformed(result, event, f"could not meter record: {type(exc).__name__}: {exc}")
-        result.records = valid
-        self._finish(result, aggs)
-        return result
+        result.records += valid
+        return aggs
 
     def _malformed(self, result: BatchResult, event: Any, reason: str) -> None:
         result.malformed += 1
@@ -223,9 +237,9 @@ class Meter:
             get = event.get if isinstance(event, Mapping) else (lambda _k: None)
             result.malformed_samples.append((str(get("id")), reason, _snippet(get("message"))))
 
-    def _finish(
-        self, result: BatchResult, aggs: Mapping[tuple[int, Attribution, str, str, bool, int], list[int]]
-    ) -> None:
+    def finish(self, result: BatchResult, aggs: Mapping[AggregateKey, list[int]]) -> None:
+        """Fold aggregates into one MetricDoc per (minute, application, feature, Model) and price each
+        aggregate once."""
         docs: dict[tuple[int, str, str, str], MetricDoc] = {}
         reasons = result.unpriced_reasons
         price = self.catalog.price

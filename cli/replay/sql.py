@@ -1,0 +1,413 @@
+"""The aggregation replay needs, written once as SQL generated from the account's runtime config.
+
+One query, run by DuckDB on a workstation and by Athena over S3: it validates each invocation-log record as
+``lambdas.metering.records.parse_record`` does, attributes it with the metering Lambda's precedence
+(``requestMetadata`` rules in config order, then the application inference profile, then identity globs in
+config order, else unattributed) and sums, per
+
+    (minute, attribution, modelId as logged, region, long-context bucket, usage shape)
+
+invocations, failed and throttled calls and the four token counts. That is the key of the Lambda's own hot
+loop (``Meter.aggregate``); the rows then go through ``Meter.finish``, which normalizes the modelId to the
+``Model`` dimension exactly as the Lambda does, prices each aggregate once (``Decimal``) and folds them into
+EMF documents. So replay's numbers are the Lambda's by construction, whichever engine summed the tokens.
+
+The query reads a relation of *record columns* (``RECORD_COLUMNS``), which each engine builds its own
+way: DuckDB with ``read_json`` and typed columns (one parse per line, ``duckdb_source``), Athena from a table
+of raw lines with Trino's JSON functions (``athena_line_source``). Everything after that is one text, in the
+subset of Trino SQL (Athena engine 3) that DuckDB runs identically once the connection has ``DUCKDB_MACROS``:
+CASE,
+LIKE, ``regexp_like``, ``substr``, ``TRY_CAST``, ``date_diff``, ``GROUPING SETS``; no integer division, no
+engine-specific date function (the minute is ``date_diff`` days x 1440 plus the clock fields).
+
+A record is OK (aggregated), MALFORMED (counted; every such record is malformed for the Lambda too) or
+RESIDUE: the SQL cannot be sure, and the line goes to the Lambda's own parser in Python. Residue is what no
+Bedrock log contains in practice: a ``timestamp`` other than ``YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]``
+(years 1900-2999; Python's ``fromisoformat`` accepts more forms than are worth mirroring), a modelId or region
+that could be a non-string JSON value converted to text (starts with a digit, ``-``, ``{`` or ``[``, or is
+``true``/``false``), an ``input`` that is present but has none of its known fields on a failed call, an
+``output`` that is present without any of its known fields.
+
+The long-context flag needs the model's threshold, known only once the modelId is resolved: the SQL counts
+how many of the catalog's distinct thresholds the prompt exceeds (``lc_bucket``) and ``long_context`` turns
+that into the Lambda's flag.
+
+Known differences from the Lambda, on input no Bedrock log contains: duplicate keys in one JSON object (the
+engines read the first, Python the last); invalid UTF-8 or lone surrogate escapes (malformed for the engines,
+replaced by Python); JSON nested deeper than Python's recursion limit (valid for the engines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lambdas.metering.attribution import UNATTRIBUTED_ATTRIBUTION, Attribution
+from lambdas.metering.records import MAX_TOKENS_PER_RECORD, SCHEMA_TYPE
+
+# Status of a record after validation.
+OK, MALFORMED, RESIDUE = 0, 1, 2
+
+# The record columns a source must provide (besides ``file``, and ``line`` for the residue query):
+#   st, mid, ts, reg, err      schemaType, modelId, timestamp, region, errorCode as text: a string's value,
+#                              another value's JSON text, NULL when absent or null
+#   inp_present, out_present   input / output present and not null
+#   inp_known, out_known       ... with at least one of the fields below (or their content type)
+#   i_t, cr_t, cw_t, o_t       JSON text of the token counts (NULL when absent or null)
+#   arn_t                      JSON text of identity.arn
+#   meta_<n>_t                 JSON text of requestMetadata.<n-th key the rules use>
+RECORD_COLUMNS: tuple[str, ...] = (
+    "st", "mid", "ts", "reg", "err", "inp_present", "inp_known", "out_present", "out_known",
+    "i_t", "cr_t", "cw_t", "o_t", "arn_t",
+)  # fmt: skip
+INPUT_FIELDS = (
+    "inputTokenCount",
+    "cacheReadInputTokenCount",
+    "cacheWriteInputTokenCount",
+    "inputContentType",
+)
+OUTPUT_FIELDS = ("outputTokenCount", "outputContentType")
+
+# DuckDB spellings of the Trino functions the query uses (created once per connection); json_extract_scalar
+# is NULL for objects and arrays, as in Trino.
+DUCKDB_MACROS: tuple[str, ...] = (
+    "CREATE OR REPLACE MACRO regexp_like(s, p) AS regexp_matches(s, p)",
+    "CREATE OR REPLACE MACRO json_format(j) AS CAST(j AS VARCHAR)",
+    "CREATE OR REPLACE MACRO json_parse(s) AS json(s)",
+    "CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS CASE WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') "
+    "THEN NULL ELSE json_extract_string(j, p) END",
+)
+
+# Four token counts (``null``: absent) as one string, each a JSON integer of at most 9 digits (``-0`` is 0
+# for Python too; more digits are over the per-record limit, so the casts cannot overflow).
+_TOKENS_RE = r"\A" + ",".join([r"(null|-?[0-9]{1,9})"] * 4) + r"\z"
+_DATE_TIME = r"(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+_TS_RE = rf"\A{_DATE_TIME}(\.[0-9]{{1,6}})?(Z|[+-][0-9]{{2}}:[0-9]{{2}})?\z"
+_SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class UnsupportedRule(ValueError):
+    """An attribution rule the SQL engines cannot express exactly (the Python engine can)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    name: str  # "duckdb" or "athena"
+
+    def member_path(self, key: str) -> str:
+        """JSONPath of one object member."""
+        if _SIMPLE_KEY.match(key):
+            return f"$.{key}"
+        if '"' in key or "\\" in key or "'" in key:
+            raise UnsupportedRule(f"requestMetadata key {key!r}: quotes and backslashes are not supported")
+        return f'$."{key}"' if self.name == "duckdb" else f'$["{key}"]'
+
+
+DUCKDB = Dialect("duckdb")
+ATHENA = Dialect("athena")
+
+
+def quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def glob_to_like(glob: str) -> str:
+    """An fnmatch glob (``*``, ``?``, literal characters) as a LIKE pattern with ESCAPE '\\'."""
+    if "[" in glob:
+        raise UnsupportedRule(f"identity glob {glob!r}: character classes ([...]) are not supported")
+    return "".join("%" if c == "*" else "_" if c == "?" else like_escape(c) for c in glob)
+
+
+def json_string(text_column: str) -> str:
+    """The value of a JSON string given as JSON text; NULL for any other JSON value. Text without a
+    backslash is the string itself between its quotes (no decoding needed: the common case)."""
+    return (
+        f"CASE WHEN {text_column} LIKE '\"%' THEN CASE WHEN strpos({text_column}, '\\') = 0 "
+        f"THEN substr({text_column}, 2, length({text_column}) - 2) "
+        f"ELSE json_extract_scalar({text_column}, '$') END END"
+    )
+
+
+# ---- attribution ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionPlan:
+    """The attribution rules as SQL: ``case`` yields an index into ``attributions`` (0 = unattributed)."""
+
+    case: str
+    attributions: tuple[Attribution, ...]
+    metadata_keys: tuple[str, ...]
+
+
+def _profiles(runtime: Any) -> dict[str, Attribution]:
+    """Profile id -> attribution, built as ``Attributor`` builds it (stack profiles first, setdefault)."""
+    profiles: dict[str, Attribution] = {}
+    apps = runtime.feature_applications
+    for pid, feature in runtime.profile_features.items():
+        app = apps.get(feature)
+        if app is not None:
+            profiles.setdefault(pid.rsplit("/", 1)[-1], Attribution(app, feature))
+    for rule in runtime.profile_rules:
+        for pid in rule["profile_ids"]:
+            profiles.setdefault(pid.rsplit("/", 1)[-1], Attribution(rule["application"], rule["feature"]))
+    return profiles
+
+
+def attribution_plan(runtime: Any) -> AttributionPlan:
+    """Compile the runtime config's rules. The CASE reads ``meta_<n>_s`` (string value of the n-th metadata
+    key), ``meta_unhashable``, ``mid`` and ``arn_s``."""
+    attributions: list[Attribution] = [UNATTRIBUTED_ATTRIBUTION]
+    index: dict[Attribution, int] = {UNATTRIBUTED_ATTRIBUTION: 0}
+
+    def idx(att: Attribution) -> int:
+        if att not in index:
+            index[att] = len(attributions)
+            attributions.append(att)
+        return index[att]
+
+    keys: list[str] = []
+    rules = [(dict(r["match"]), Attribution(r["application"], r["feature"])) for r in runtime.metadata_rules]
+    for match, _ in rules:
+        keys.extend(k for k in match if k not in keys)
+    whens: list[str] = []
+    for match, att in rules:
+        if not match:
+            continue
+        test = " AND ".join(
+            f"meta_{keys.index(k)}_s = {quote(v)}" if isinstance(v, str) else "FALSE"
+            for k, v in match.items()
+        )
+        # A list or object under any key the rules read makes the Lambda skip every metadata rule.
+        whens.append(f"WHEN NOT meta_unhashable AND {test} THEN {idx(att)}")
+    for pid, att in _profiles(runtime).items():
+        whens.append(
+            "WHEN mid LIKE '%:application-inference-profile/%' "
+            f"AND mid LIKE {quote('%/' + like_escape(pid))} ESCAPE '\\' THEN {idx(att)}"
+        )
+    for rule in runtime.identity_rules:
+        att = Attribution(rule["application"], rule["feature"])
+        globs = [f"arn_s LIKE {quote(glob_to_like(g))} ESCAPE '\\'" for g in rule["globs"]]
+        if globs:
+            whens.append(f"WHEN {' OR '.join(globs)} THEN {idx(att)}")
+    case = "CASE " + " ".join(whens) + " ELSE 0 END" if whens else "0"
+    return AttributionPlan(case, tuple(attributions), tuple(keys))
+
+
+# ---- sources --------------------------------------------------------------------------------------------
+
+
+def athena_line_source(lines_sql: str, dialect: Dialect, metadata_keys: Sequence[str]) -> str:
+    """Record columns from a relation of raw lines ``(file, line)`` with Trino's JSON functions (Athena's
+    one-string-column table). An export line ``<ISO timestamp> {json}`` is read from its first brace, as
+    ``cli.replay.readers`` does; blank lines are not records."""
+
+    def text(path: str) -> str:
+        value = f"json_format(json_extract(j, {quote(path)}))"
+        return f"CASE WHEN {value} <> 'null' THEN {value} END"
+
+    def scalar(key: str) -> str:
+        path = quote(f"$.{key}")
+        return f"coalesce(json_extract_scalar(j, {path}), {text(f'$.{key}')})"
+
+    def present(key: str) -> str:
+        return f"({text(f'$.{key}')} IS NOT NULL)"
+
+    def known(parent: str, fields: Sequence[str]) -> str:
+        return "(" + " OR ".join(f"{text(f'$.{parent}.{f}')} IS NOT NULL" for f in fields) + ")"
+
+    columns = [
+        f"{scalar('schemaType')} AS st",
+        f"{scalar('modelId')} AS mid",
+        f"{scalar('timestamp')} AS ts",
+        f"{scalar('region')} AS reg",
+        f"{scalar('errorCode')} AS err",
+        f"{present('input')} AS inp_present",
+        f"{known('input', INPUT_FIELDS)} AS inp_known",
+        f"{present('output')} AS out_present",
+        f"{known('output', OUTPUT_FIELDS)} AS out_known",
+        f"{text('$.input.inputTokenCount')} AS i_t",
+        f"{text('$.input.cacheReadInputTokenCount')} AS cr_t",
+        f"{text('$.input.cacheWriteInputTokenCount')} AS cw_t",
+        f"{text('$.output.outputTokenCount')} AS o_t",
+        f"{text('$.identity.arn')} AS arn_t",
+    ]
+    for n, key in enumerate(metadata_keys):
+        member = dialect.member_path(key)[1:]  # '.key' or '."key"' / '["key"]'
+        columns.append(f"{text('$.requestMetadata' + member)} AS meta_{n}_t")
+    body = ",\n    ".join(columns)
+    return (
+        f"SELECT file, line,\n    {body}\n"
+        "  FROM (SELECT file, line, try(json_parse(CASE\n"
+        "      WHEN regexp_like(line, '\\A\\s*[0-9]') AND strpos(line, '{') > 0\n"
+        "        THEN substr(line, strpos(line, '{')) ELSE line END)) AS j\n"
+        f"    FROM ({lines_sql}) AS raw\n"
+        "    WHERE NOT regexp_like(coalesce(line, ''), '\\A\\s*\\z')) AS parsed"
+    )
+
+
+# ---- the query ------------------------------------------------------------------------------------------
+
+
+def _ambiguous(column: str) -> str:
+    """Text that a non-string JSON value converts to (so it may not have been a string)."""
+    return (
+        f"(substr({column}, 1, 1) IN ('{{', '[', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9') "
+        f"OR {column} IN ('true', 'false'))"
+    )
+
+
+def classified_sql(
+    runtime: Any, source_sql: str, thresholds: Sequence[int], *, keep_line: bool = False
+) -> str:
+    """Every record of ``source_sql`` (``file``, ``RECORD_COLUMNS``, ``meta_<n>_t``; ``line`` too with
+    ``keep_line``) with its status, minute, attribution index, modelId, region, long-context bucket, usage
+    shape, error flags and token counts: the relation ``c``."""
+    plan = attribution_plan(runtime)
+    line = ", line" if keep_line else ""
+    meta = "".join(
+        f",\n    {json_string(f'meta_{n}_t')} AS meta_{n}_s" for n in range(len(plan.metadata_keys))
+    )
+    unhashable = (
+        " OR ".join(f"substr(meta_{n}_t, 1, 1) IN ('[', '{{')" for n in range(len(plan.metadata_keys)))
+        or "FALSE"
+    )
+    tokens = (
+        "concat(" + ", ',', ".join(f"coalesce({c}, 'null')" for c in ("i_t", "cr_t", "cw_t", "o_t")) + ")"
+    )
+    lc_terms = " + ".join(f"CASE WHEN i + cr + cw > {int(t)} THEN 1 ELSE 0 END" for t in thresholds) or "0"
+    limit = MAX_TOKENS_PER_RECORD
+
+    def count(column: str) -> str:
+        return f"CASE WHEN {column} IS NULL THEN 0 ELSE TRY_CAST({column} AS BIGINT) END"
+
+    return f"""WITH rec AS (
+{source_sql}
+), g AS (
+  SELECT file{line}, st, mid, ts, reg, inp_present, inp_known, out_present, out_known,
+    coalesce(err, '') <> '' AS has_err,
+    lower(coalesce(err, '')) LIKE '%throttl%' AS throttle_err,
+    regexp_like({tokens}, {quote(_TOKENS_RE)}) AS tokens_ok,
+    i_t, {count("i_t")} AS i, {count("cr_t")} AS cr, {count("cw_t")} AS cw, {count("o_t")} AS o,
+    {json_string("arn_t")} AS arn_s{meta},
+    ({unhashable}) AS meta_unhashable
+  FROM rec
+), v AS (
+  SELECT *,
+    CASE
+      WHEN coalesce(st, '') <> {quote(SCHEMA_TYPE)} OR coalesce(mid, '') = '' OR ts IS NULL
+        OR coalesce(reg, '') = ''
+        OR (NOT has_err AND (NOT inp_known OR i_t IS NULL))
+        OR NOT tokens_ok
+        OR i < 0 OR cr < 0 OR cw < 0 OR o < 0
+        OR i > {limit} OR cr > {limit} OR cw > {limit} OR o > {limit} OR i + cr + cw + o > {limit}
+        THEN {MALFORMED}
+      WHEN {_ambiguous("mid")} OR {_ambiguous("reg")}
+        OR (inp_present AND NOT inp_known) OR (out_present AND NOT out_known)
+        OR NOT regexp_like(ts, {quote(_TS_RE)})
+        THEN {RESIDUE}
+      ELSE {OK}
+    END AS pre_status
+  FROM g
+), t AS (
+  SELECT *,
+    CASE WHEN pre_status = {OK} THEN TRY_CAST(substr(ts, 1, 10) AS DATE) END AS day,
+    CASE WHEN pre_status = {OK} THEN TRY_CAST(substr(ts, 12, 2) AS INTEGER) END AS hh,
+    CASE WHEN pre_status = {OK} THEN TRY_CAST(substr(ts, 15, 2) AS INTEGER) END AS mi,
+    CASE WHEN pre_status = {OK} THEN TRY_CAST(substr(ts, 18, 2) AS INTEGER) END AS ss,
+    CASE WHEN substr(ts, length(ts) - 5, 1) IN ('+', '-') AND pre_status = {OK}
+      THEN TRY_CAST(substr(ts, length(ts) - 4, 2) AS INTEGER) ELSE 0 END AS oh,
+    CASE WHEN substr(ts, length(ts) - 5, 1) IN ('+', '-') AND pre_status = {OK}
+      THEN TRY_CAST(substr(ts, length(ts) - 1, 2) AS INTEGER) ELSE 0 END AS om,
+    CASE WHEN substr(ts, length(ts) - 5, 1) = '-' THEN -1 ELSE 1 END AS osign
+  FROM v
+), c AS (
+  SELECT file{line},
+    CASE
+      WHEN pre_status <> {OK} THEN pre_status
+      WHEN day IS NULL OR hh > 23 OR mi > 59 OR ss > 59 OR oh > 23 OR om > 59 THEN {RESIDUE}
+      ELSE {OK}
+    END AS status,
+    date_diff('day', DATE '1970-01-01', day) * 1440 + hh * 60 + mi - osign * (oh * 60 + om) AS minute,
+    {plan.case} AS attribution,
+    mid AS model_id, reg AS region,
+    {lc_terms} AS lc_bucket,
+    CASE WHEN i > 0 THEN 1 ELSE 0 END + CASE WHEN o > 0 THEN 2 ELSE 0 END
+      + CASE WHEN cr > 0 THEN 4 ELSE 0 END + CASE WHEN cw > 0 THEN 8 ELSE 0 END AS shape,
+    CASE WHEN has_err THEN 1 ELSE 0 END AS failed,
+    CASE WHEN has_err AND throttle_err THEN 1 ELSE 0 END AS throttled,
+    i, o, cr, cw
+  FROM t
+)"""
+
+
+# Columns of an aggregation row, in order. ``kind`` 0: an aggregate of OK records; 1: one input file's
+# counts (malformed, residue, latest OK minute).
+AGGREGATE_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "file",
+    "minute",
+    "attribution",
+    "model_id",
+    "region",
+    "lc_bucket",
+    "shape",
+    "invocations",
+    "failed",
+    "throttled",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "malformed",
+    "residue",
+    "last_minute",
+)
+
+
+def aggregation_sql(runtime: Any, source_sql: str, thresholds: Sequence[int]) -> str:
+    """One scan, two groupings: the Lambda's aggregate key over OK records, and per input file the
+    malformed and residue counts (with the file's latest minute, where replay stamps MalformedRecords).
+    File rows first, aggregates by minute: the order ``cli.replay.fold`` reads them in."""
+    ok = f"status = {OK}"
+    return (
+        classified_sql(runtime, source_sql, thresholds)
+        + f"""
+SELECT
+  CASE WHEN file IS NULL THEN 0 ELSE 1 END AS kind, file,
+  minute, attribution, model_id, region, lc_bucket, shape,
+  count(*) AS invocations, sum(failed) AS failed, sum(throttled) AS throttled,
+  sum(i) AS input_tokens, sum(o) AS output_tokens,
+  sum(cr) AS cache_read_tokens, sum(cw) AS cache_write_tokens,
+  sum(CASE WHEN status = {MALFORMED} THEN 1 ELSE 0 END) AS malformed,
+  sum(CASE WHEN status = {RESIDUE} THEN 1 ELSE 0 END) AS residue,
+  max(CASE WHEN {ok} THEN minute END) AS last_minute
+FROM c
+GROUP BY GROUPING SETS ((status, minute, attribution, model_id, region, lc_bucket, shape), (file))
+HAVING {ok} OR file IS NOT NULL
+ORDER BY kind DESC, minute"""
+    )
+
+
+def residue_sql(runtime: Any, source_sql: str, thresholds: Sequence[int]) -> str:
+    """The raw lines Python must decide (``source_sql`` must carry ``line``)."""
+    sql = classified_sql(runtime, source_sql, thresholds, keep_line=True)
+    return sql + f"\nSELECT file, line FROM c WHERE status = {RESIDUE}"
+
+
+def long_context(bucket: int, threshold: int | None, thresholds: Sequence[int]) -> bool:
+    """The Lambda's flag (prompt tokens > the model's threshold) from the bucket the SQL computed."""
+    return threshold is not None and bucket > list(thresholds).index(threshold)
+
+
+def catalog_thresholds(catalog: Any) -> tuple[int, ...]:
+    """The distinct long-context thresholds of the price catalog, ascending."""
+    found = {catalog.long_context_threshold(m) for m in catalog.model_ids()}
+    return tuple(sorted(t for t in found if t is not None))
