@@ -13,6 +13,7 @@ from config.model import Account, GuardrailsConfig
 from config.runtime import build_runtime_config
 from stacks.account_alarms import GuardrailAlarms
 from stacks.anomaly_detection import BedrockAnomalyDetection
+from stacks.athena_logs import InvocationLogAnalyticsTable
 from stacks.budgets import GuardrailBudgets, check_billing_guardrails
 from stacks.dashboards import GuardrailDashboards
 from stacks.data_key import GuardrailDataKey
@@ -124,6 +125,22 @@ class AccountGuardrailsStack(cdk.Stack):
             )
             self.price_refresh.add_reader(self.metering.function)
             cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
+
+        # Optional Glue table + Athena workgroup over the S3 invocation logs, for `replay --athena`.
+        self.log_analytics: InvocationLogAnalyticsTable | None = None
+        if account.invocation_log_analytics.enabled:
+            self.log_analytics = InvocationLogAnalyticsTable(
+                self,
+                "LogAnalytics",
+                settings=account.invocation_log_analytics,
+                account_name=account.name,
+                account_id=account.account_id,
+                region=account.region,
+                runtime_config=self.runtime_config,
+                key=self.data_key.key,
+            )
+            cdk.CfnOutput(self, "LogAnalyticsWorkGroup", value=self.log_analytics.workgroup.ref)
+            cdk.CfnOutput(self, "LogAnalyticsDatabase", value=self.log_analytics.database_name)
 
         # Alarms (one construct per family, definitions in stacks/alarm_definitions.py) and the evaluator.
         self.alarms = GuardrailAlarms(

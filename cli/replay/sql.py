@@ -343,7 +343,7 @@ def classified_sql(
       + CASE WHEN cr > 0 THEN 4 ELSE 0 END + CASE WHEN cw > 0 THEN 8 ELSE 0 END AS shape,
     CASE WHEN has_err THEN 1 ELSE 0 END AS failed,
     CASE WHEN has_err AND throttle_err THEN 1 ELSE 0 END AS throttled,
-    i, o, cr, cw
+    i, o, cr, cw, day
   FROM t
 )"""
 
@@ -411,3 +411,100 @@ def catalog_thresholds(catalog: Any) -> tuple[int, ...]:
     """The distinct long-context thresholds of the price catalog, ascending."""
     found = {catalog.long_context_threshold(m) for m in catalog.model_ids()}
     return tuple(sorted(t for t in found if t is not None))
+
+
+# ---- named query: cost per feature per day ---------------------------------------------------------------
+
+# The resource part of a foundation-model or system inference-profile ARN is the id as written without one.
+_ARN_PREFIX_RE = r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:[0-9]*:(foundation-model|inference-profile)/"
+_GEOS = ("us", "eu", "apac", "jp", "au", "ca", "us-gov")
+
+
+def _decimal(value: Any) -> str:
+    return (
+        "CAST(NULL AS DECIMAL(20, 10))" if value is None else f"CAST({quote(str(value))} AS DECIMAL(20, 10))"
+    )
+
+
+def price_rows(catalog: Any, regions: Sequence[str], thresholds: Sequence[int]) -> list[str]:
+    """VALUES rows (model id as logged, region, first long-context bucket, standard rates x4, long-context
+    rates x4) for every catalog model priced in ``regions``, under each spelling its scope is logged as."""
+    rows: list[str] = []
+    for model_id in catalog.model_ids():
+        info = catalog.model(model_id)
+        threshold = catalog.long_context_threshold(model_id)
+        lc_from = list(thresholds).index(threshold) if threshold is not None else 99
+        for region in regions:
+            scopes = info.regions.get(region) or info.regions.get("*") or {}
+            for scope, entry in scopes.items():
+                spellings = {
+                    "in_region": [model_id],
+                    "geo": [f"{g}.{model_id}" for g in _GEOS],
+                    "global": [f"global.{model_id}"],
+                }.get(scope, [model_id, *(f"{g}.{model_id}" for g in (*_GEOS, "global"))])
+                standard = entry.cards.get("standard")
+                if standard is None:
+                    continue
+                long = entry.cards.get("long_context")
+                rates = [standard.input, standard.output, standard.cache_read, standard.cache_write]
+                lc_rates = (
+                    rates if long is None else [long.input, long.output, long.cache_read, long.cache_write]
+                )
+                for spelling in spellings:
+                    values = ", ".join(_decimal(r) for r in (*rates, *lc_rates))
+                    rows.append(f"({quote(spelling)}, {quote(region)}, {lc_from}, {values})")
+    return rows
+
+
+def cost_per_feature_per_day_sql(
+    runtime: Any, source_sql: str, thresholds: Sequence[int], catalog: Any, regions: Sequence[str]
+) -> str:
+    """Named query: requests, tokens and list-price cost per day, application and feature (UTC days of the
+    record's own date). Rates come from the price catalog at synth time (with the account's discount and
+    overrides), under the modelId spellings Bedrock logs (base ids, geo and global profile ids, their ARNs);
+    calls through application inference profiles and models the catalog lacks are counted as unpriced.
+    ``genai-guardrails replay --athena`` prices exactly (dated rates, application profiles resolved)."""
+    plan = attribution_plan(runtime)
+    names = " ".join(f"WHEN {n} THEN {quote(a.application)}" for n, a in enumerate(plan.attributions))
+    features = " ".join(f"WHEN {n} THEN {quote(a.feature)}" for n, a in enumerate(plan.attributions))
+    rows = ",\n    ".join(price_rows(catalog, regions, thresholds)) or "('', '', 99" + ", NULL" * 8 + ")"
+    columns = "model_id, region, lc_from, " + ", ".join(
+        f"{prefix}{kind}_rate" for prefix in ("", "lc_") for kind in ("i", "o", "cr", "cw")
+    )
+    return (
+        classified_sql(runtime, source_sql, thresholds)
+        + f""", prices ({columns}) AS (
+  VALUES
+    {rows}
+), priced AS (
+  SELECT c.day, c.attribution, c.i, c.o, c.cr, c.cw,
+    CASE WHEN c.lc_bucket > p.lc_from THEN p.lc_i_rate ELSE p.i_rate END AS i_rate,
+    CASE WHEN c.lc_bucket > p.lc_from THEN p.lc_o_rate ELSE p.o_rate END AS o_rate,
+    CASE WHEN c.lc_bucket > p.lc_from THEN p.lc_cr_rate ELSE p.cr_rate END AS cr_rate,
+    CASE WHEN c.lc_bucket > p.lc_from THEN p.lc_cw_rate ELSE p.cw_rate END AS cw_rate,
+    p.model_id IS NOT NULL AS known
+  FROM c
+  LEFT JOIN prices p
+    ON p.model_id = regexp_replace(c.model_id, {quote(_ARN_PREFIX_RE)}, '') AND p.region = c.region
+  WHERE c.status = {OK}
+), costed AS (
+  SELECT day, attribution, i, o, cr, cw,
+    CASE WHEN known AND (i = 0 OR i_rate IS NOT NULL) AND (o = 0 OR o_rate IS NOT NULL)
+      AND (cr = 0 OR cr_rate IS NOT NULL) AND (cw = 0 OR cw_rate IS NOT NULL)
+      THEN (i * coalesce(i_rate, 0) + o * coalesce(o_rate, 0) + cr * coalesce(cr_rate, 0)
+        + cw * coalesce(cw_rate, 0)) * CAST('0.000001' AS DECIMAL(7, 6))
+    END AS cost_usd
+  FROM priced
+)
+SELECT day,
+  CASE attribution {names} END AS application,
+  CASE attribution {features} END AS feature,
+  count(*) AS requests,
+  sum(i) AS input_tokens, sum(o) AS output_tokens,
+  sum(cr) AS cache_read_tokens, sum(cw) AS cache_write_tokens,
+  sum(cost_usd) AS cost_usd,
+  sum(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced_requests
+FROM costed
+GROUP BY day, attribution
+ORDER BY day, application, feature"""
+    )
