@@ -24,6 +24,7 @@ from cli.replay.metering import MetricStore
 from cli.replay.sql import (
     AGGREGATE_COLUMNS,
     ATHENA,
+    Dialect,
     aggregation_sql,
     athena_line_source,
     attribution_plan,
@@ -80,14 +81,19 @@ def lines_sql(
 
 
 def queries(
-    meter: Meter, target: AthenaTarget, since_ms: int | None, until_ms: int | None
+    meter: Meter,
+    target: AthenaTarget,
+    since_ms: int | None,
+    until_ms: int | None,
+    dialect: Dialect = ATHENA,
 ) -> tuple[str, Callable[[Sequence[str]], str]]:
-    """(the aggregation query, files -> the residue query over those files)."""
+    """(the aggregation query, files -> the residue query over those files). ``dialect`` only changes how
+    a requestMetadata key with unusual characters is quoted in a JSON path (tests run the text on DuckDB)."""
     plan = attribution_plan(meter.runtime)
     thresholds = catalog_thresholds(meter.catalog)
 
     def source(files: Sequence[str] = ()) -> str:
-        return athena_line_source(lines_sql(target, since_ms, until_ms, files), ATHENA, plan.metadata_keys)
+        return athena_line_source(lines_sql(target, since_ms, until_ms, files), dialect, plan.metadata_keys)
 
     return (
         aggregation_sql(meter.runtime, source(), thresholds),
@@ -168,13 +174,14 @@ def run(
     client: Any = None,
     sleep: Callable[[float], None] = time.sleep,
     log: TextIO | None = None,
+    dialect: Dialect = ATHENA,
 ) -> AthenaRun:
     if client is None:
         import boto3
 
         client = boto3.client("athena", region_name=target.region)
     athena = AthenaClient(client, target, sleep)
-    aggregation, residue_query = queries(meter, target, since_ms, until_ms)
+    aggregation, residue_query = queries(meter, target, since_ms, until_ms, dialect)
     plan = attribution_plan(meter.runtime)
     folder = Folder(meter, plan, catalog_thresholds(meter.catalog), since_ms, until_ms)
     qid = athena.run(aggregation)

@@ -39,6 +39,7 @@ from cli.replay.sql import (
     aggregation_sql,
     attribution_plan,
     catalog_thresholds,
+    messages_sql,
     residue_sql,
 )
 from lambdas.metering.aggregate import Meter
@@ -230,12 +231,17 @@ def configure_s3(conn: Any, session: Any) -> bool:
 
 
 def s3_inputs(
-    conn: Any, urls: Sequence[str], since_ms: int | None, until_ms: int | None, inputs: Inputs
+    conn: Any,
+    urls: Sequence[str],
+    since_ms: int | None,
+    until_ms: int | None,
+    inputs: Inputs,
+    client: Any = None,
 ) -> None:
     import boto3
 
     session = boto3.Session()
-    client = session.client("s3")
+    client = client or session.client("s3")
     objects: list[str] = []
     for url in urls:
         found, skipped = list_s3(client, url, since_ms, until_ms)
@@ -348,11 +354,8 @@ def line_source(files: Sequence[str], metadata_keys: Sequence[str]) -> str:
     structure = "{" + ", ".join(f'"{key}": "{kind}"' for key, kind in _RECORD_TYPES) + "}"
     return (
         f"SELECT file, line,\n    {_record_columns('r.', metadata_keys)}\n"
-        f"  FROM (SELECT file, line, try(from_json(CASE\n"
-        "      WHEN regexp_like(line, '\\A\\s*[0-9]') AND strpos(line, '{') > 0\n"
-        f"        THEN substr(line, strpos(line, '{{')) ELSE line END, {_sql_literal(structure)})) AS r\n"
-        f"    FROM ({text_lines(files)}) AS raw\n"
-        "    WHERE NOT regexp_like(coalesce(line, ''), '\\A\\s*\\z')) AS parsed"
+        f"  FROM (SELECT file, line, try(from_json(line, {_sql_literal(structure)})) AS r\n"
+        f"    FROM ({messages_sql(text_lines(files))}) AS m) AS parsed"
     )
 
 
@@ -410,6 +413,7 @@ def run(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     bar: Any = None,
     log: TextIO | None = None,
+    s3_client: Any = None,
 ) -> DuckDBRun:
     """Meter ``paths`` with DuckDB into a MetricStore (the runner's pipeline continues from there)."""
     import duckdb
@@ -421,7 +425,7 @@ def run(
         remote = [str(p) for p in paths if str(p).startswith("s3://")]
         local_inputs(local, since_ms, until_ms, inputs)
         if remote:
-            s3_inputs(conn, remote, since_ms, until_ms, inputs)
+            s3_inputs(conn, remote, since_ms, until_ms, inputs, s3_client)
         for note in inputs.notes:
             if log is not None:
                 print(f"note: {note}", file=log)

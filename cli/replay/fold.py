@@ -71,10 +71,19 @@ class Folder:
         if not chunk or file is None:
             return
         result = BatchResult()
-        self.meter.aggregate(chunk, result, self.residue_aggs)
+        aggs = self.meter.aggregate(chunk, result)
         self.store.records += result.records
         counts = self.files.setdefault(file, FileCounts())
         counts.malformed += result.malformed
+        for key, sums in aggs.items():
+            if counts.last_minute_ms is None or key[0] > counts.last_minute_ms:
+                counts.last_minute_ms = key[0]
+            acc = self.residue_aggs.get(key)
+            if acc is None:
+                self.residue_aggs[key] = sums
+            else:
+                for k in range(7):
+                    acc[k] += sums[k]
 
     # ---- rows -----------------------------------------------------------------------------------------
 
@@ -154,23 +163,19 @@ class Folder:
                 else:
                     for k in range(7):
                         acc[k] += sums[k]
-        since, until = self.since_ms, self.until_ms
-        if since is not None or until is not None:
-            aggs = {
-                k: v
-                for k, v in aggs.items()
-                if (since is None or k[0] >= since) and (until is None or k[0] < until)
-            }
         if not aggs:
             return
         result = BatchResult()
         self.meter.finish(result, aggs)
         self.aggregates_priced += len(aggs)
         store = self.store
+        # As the Python engine: unpriced reasons of every record metered, documents of [since, until) only.
         for reason, count in result.unpriced_reasons.items():
             store.unpriced_reasons[reason] = store.unpriced_reasons.get(reason, 0) + count
+        since, until = self.since_ms, self.until_ms
         for doc in result.docs:
-            store.add(doc)
+            if (since is None or doc.minute_ms >= since) and (until is None or doc.minute_ms < until):
+                store.add(doc)
 
     def _stamp_malformed(self) -> None:
         """MalformedRecords at each file's latest valid minute (the Lambda stamps arrival time; the Python

@@ -34,7 +34,9 @@ that into the Lambda's flag.
 
 Known differences from the Lambda, on input no Bedrock log contains: duplicate keys in one JSON object (the
 engines read the first, Python the last); invalid UTF-8 or lone surrogate escapes (malformed for the engines,
-replaced by Python); JSON nested deeper than Python's recursion limit (valid for the engines).
+replaced by Python); JSON nested deeper than Python's recursion limit (valid for the engines); and, for
+DuckDB's JSON Lines reader only, an unfinished object in the middle of a file (a write cut short is the
+last line) makes the reader continue into the next line, which is then counted malformed with it.
 """
 
 from __future__ import annotations
@@ -245,11 +247,19 @@ def athena_line_source(lines_sql: str, dialect: Dialect, metadata_keys: Sequence
     body = ",\n    ".join(columns)
     return (
         f"SELECT file, line,\n    {body}\n"
-        "  FROM (SELECT file, line, try(json_parse(CASE\n"
-        "      WHEN regexp_like(line, '\\A\\s*[0-9]') AND strpos(line, '{') > 0\n"
-        "        THEN substr(line, strpos(line, '{')) ELSE line END)) AS j\n"
-        f"    FROM ({lines_sql}) AS raw\n"
-        "    WHERE NOT regexp_like(coalesce(line, ''), '\\A\\s*\\z')) AS parsed"
+        f"  FROM (SELECT file, line, try(json_parse(line)) AS j FROM ({messages_sql(lines_sql)}) AS m) AS parsed"
+    )
+
+
+def messages_sql(lines_sql: str) -> str:
+    """``(file, line)`` of the log messages in raw lines: blank lines are not records; an export line
+    ``<ISO timestamp> {json}`` is its JSON part (from the first brace), as ``cli.replay.readers`` reads it.
+    Residue lines are returned in this form, ready for the Lambda's parser."""
+    return (
+        "SELECT file, CASE WHEN regexp_like(line, '\\A\\s*[0-9]') AND strpos(line, '{') > 0\n"
+        "    THEN substr(line, strpos(line, '{')) ELSE line END AS line\n"
+        f"  FROM ({lines_sql}) AS raw\n"
+        "  WHERE NOT regexp_like(coalesce(line, ''), '\\A\\s*\\z')"
     )
 
 
@@ -276,7 +286,10 @@ def classified_sql(
         f",\n    {json_string(f'meta_{n}_t')} AS meta_{n}_s" for n in range(len(plan.metadata_keys))
     )
     unhashable = (
-        " OR ".join(f"substr(meta_{n}_t, 1, 1) IN ('[', '{{')" for n in range(len(plan.metadata_keys)))
+        " OR ".join(
+            f"coalesce(substr(meta_{n}_t, 1, 1) IN ('[', '{{'), FALSE)"
+            for n in range(len(plan.metadata_keys))
+        )
         or "FALSE"
     )
     tokens = (
