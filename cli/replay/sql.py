@@ -247,7 +247,8 @@ def athena_line_source(lines_sql: str, dialect: Dialect, metadata_keys: Sequence
     body = ",\n    ".join(columns)
     return (
         f"SELECT file, line,\n    {body}\n"
-        f"  FROM (SELECT file, line, try(json_parse(line)) AS j FROM ({messages_sql(lines_sql)}) AS m) AS parsed"
+        "  FROM (SELECT file, line, try(json_parse(line)) AS j\n"
+        f"    FROM ({messages_sql(lines_sql)}) AS m) AS parsed"
     )
 
 

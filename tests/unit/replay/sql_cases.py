@@ -14,13 +14,14 @@ from lambdas.metering.runtime import RuntimeConfig, runtime_config_from_dict
 ACCOUNT = "222222222222"
 STACK_PROFILE = "chatprof0001"  # created by the stack for feature chat (GUARDRAILS_PROFILE_FEATURES)
 CONFIG_PROFILE = "rep0profile1"  # an existing profile named in the config for feature report
+CHAT_TARGET = "us.anthropic.claude-haiku-4-5-20251001-v1:0"  # what the stack's chat profile copies
 RUNTIME_CONFIG: dict[str, Any] = {
     "version": 1,
     "account": "prop",
     "environment": "test",
     "namespace": "GenAI/Cost",
     "features": [
-        {"name": "chat", "application": "support", "inference_profile_copy_from": "us.anthropic.claude-haiku-4-5-20251001-v1:0"},
+        {"name": "chat", "application": "support", "inference_profile_copy_from": CHAT_TARGET},
         {"name": "search", "application": "kb", "inference_profile_copy_from": None},
         {"name": "report", "application": "kb", "inference_profile_copy_from": None},
         {"name": "ingest", "application": "kb", "inference_profile_copy_from": None},
