@@ -442,32 +442,35 @@ def _decimal(value: Any) -> str:
 
 def price_rows(catalog: Any, regions: Sequence[str], thresholds: Sequence[int]) -> list[str]:
     """VALUES rows (model id as logged, region, first long-context bucket, standard rates x4, long-context
-    rates x4) for every catalog model priced in ``regions``, under each spelling its scope is logged as."""
-    rows: list[str] = []
+    rates x4) for every catalog model priced in ``regions``, under each spelling its scope is logged as.
+    One row per (spelling, region): a scope's own entry wins over the catalog's any-scope entry, as in
+    ``PriceCatalog.entry``."""
+    spellings_of = {
+        "in_region": lambda m: [m],
+        "geo": lambda m: [f"{g}.{m}" for g in _GEOS],
+        "global": lambda m: [f"global.{m}"],
+    }
+    rows: dict[tuple[str, str], str] = {}
     for model_id in catalog.model_ids():
         info = catalog.model(model_id)
         threshold = catalog.long_context_threshold(model_id)
         lc_from = list(thresholds).index(threshold) if threshold is not None else 99
         for region in regions:
             scopes = info.regions.get(region) or info.regions.get("*") or {}
-            for scope, entry in scopes.items():
-                spellings = {
-                    "in_region": [model_id],
-                    "geo": [f"{g}.{model_id}" for g in _GEOS],
-                    "global": [f"global.{model_id}"],
-                }.get(scope, [model_id, *(f"{g}.{model_id}" for g in (*_GEOS, "global"))])
+            # The any-scope entry first, so a scope's own entry overwrites it.
+            for scope in sorted(scopes, key=lambda name: name != "*"):
+                entry = scopes[scope]
                 standard = entry.cards.get("standard")
                 if standard is None:
                     continue
-                long = entry.cards.get("long_context")
-                rates = [standard.input, standard.output, standard.cache_read, standard.cache_write]
-                lc_rates = (
-                    rates if long is None else [long.input, long.output, long.cache_read, long.cache_write]
-                )
-                for spelling in spellings:
-                    values = ", ".join(_decimal(r) for r in (*rates, *lc_rates))
-                    rows.append(f"({quote(spelling)}, {quote(region)}, {lc_from}, {values})")
-    return rows
+                long = entry.cards.get("long_context") or standard
+                rates = (standard.input, standard.output, standard.cache_read, standard.cache_write)
+                lc_rates = (long.input, long.output, long.cache_read, long.cache_write)
+                values = ", ".join(_decimal(r) for r in (*rates, *lc_rates))
+                every = [model_id, *(f"{g}.{model_id}" for g in (*_GEOS, "global"))]
+                for spelling in spellings_of[scope](model_id) if scope in spellings_of else every:
+                    rows[(spelling, region)] = f"({quote(spelling)}, {quote(region)}, {lc_from}, {values})"
+    return list(rows.values())
 
 
 def cost_per_feature_per_day_sql(
