@@ -440,16 +440,22 @@ def _decimal(value: Any) -> str:
     )
 
 
+def _spellings(model_id: str, scope: str) -> list[str]:
+    """The modelIds (ARN prefix removed) Bedrock logs for calls billed at ``scope``."""
+    if scope == "in_region":
+        return [model_id]
+    if scope == "geo":
+        return [f"{g}.{model_id}" for g in _GEOS]
+    if scope == "global":
+        return [f"global.{model_id}"]
+    return [model_id, *(f"{g}.{model_id}" for g in (*_GEOS, "global"))]
+
+
 def price_rows(catalog: Any, regions: Sequence[str], thresholds: Sequence[int]) -> list[str]:
     """VALUES rows (model id as logged, region, first long-context bucket, standard rates x4, long-context
     rates x4) for every catalog model priced in ``regions``, under each spelling its scope is logged as.
     One row per (spelling, region): a scope's own entry wins over the catalog's any-scope entry, as in
     ``PriceCatalog.entry``."""
-    spellings_of = {
-        "in_region": lambda m: [m],
-        "geo": lambda m: [f"{g}.{m}" for g in _GEOS],
-        "global": lambda m: [f"global.{m}"],
-    }
     rows: dict[tuple[str, str], str] = {}
     for model_id in catalog.model_ids():
         info = catalog.model(model_id)
@@ -467,8 +473,7 @@ def price_rows(catalog: Any, regions: Sequence[str], thresholds: Sequence[int]) 
                 rates = (standard.input, standard.output, standard.cache_read, standard.cache_write)
                 lc_rates = (long.input, long.output, long.cache_read, long.cache_write)
                 values = ", ".join(_decimal(r) for r in (*rates, *lc_rates))
-                every = [model_id, *(f"{g}.{model_id}" for g in (*_GEOS, "global"))]
-                for spelling in spellings_of[scope](model_id) if scope in spellings_of else every:
+                for spelling in _spellings(model_id, scope):
                     rows[(spelling, region)] = f"({quote(spelling)}, {quote(region)}, {lc_from}, {values})"
     return list(rows.values())
 

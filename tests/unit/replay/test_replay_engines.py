@@ -77,8 +77,7 @@ def test_cost_per_feature_per_day_query_adds_up_to_replay_costs(
 def test_rules_sql_cannot_express_fall_back_to_the_python_engine(
     prod: tuple[Any, Any], tmp_path: Path
 ) -> None:
-    config, account = prod
-    data = config.model_dump(mode="json")
+    data = prod[0].model_dump(mode="json")
     data["accounts"][0]["features"][2]["match"]["identity_arns"] = [
         "arn:aws:sts::*:assumed-role/[sr]earch-*/*"
     ]
