@@ -87,8 +87,8 @@ def queries(
     until_ms: int | None,
     dialect: Dialect = ATHENA,
 ) -> tuple[str, Callable[[Sequence[str]], str]]:
-    """(the aggregation query, files -> the residue query over those files). ``dialect`` only changes how
-    a requestMetadata key with unusual characters is quoted in a JSON path (tests run the text on DuckDB)."""
+    """(the aggregation query, files -> the residue query over those files). ``dialect``: Athena's; tests
+    run the text on DuckDB with DuckDB's quoting of a JSON path member."""
     plan = attribution_plan(meter.runtime)
     thresholds = catalog_thresholds(meter.catalog)
 
@@ -96,8 +96,8 @@ def queries(
         return athena_line_source(lines_sql(target, since_ms, until_ms, files), dialect, plan.metadata_keys)
 
     return (
-        aggregation_sql(meter.runtime, source(), thresholds),
-        lambda files: residue_sql(meter.runtime, source(files), thresholds),
+        aggregation_sql(meter.runtime, source(), thresholds, dialect),
+        lambda files: residue_sql(meter.runtime, source(files), thresholds, dialect),
     )
 
 

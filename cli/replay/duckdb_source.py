@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -414,6 +415,7 @@ def run(
     bar: Any = None,
     log: TextIO | None = None,
     s3_client: Any = None,
+    timings: dict[str, Any] | None = None,
 ) -> DuckDBRun:
     """Meter ``paths`` with DuckDB into a MetricStore (the runner's pipeline continues from there)."""
     import duckdb
@@ -435,18 +437,23 @@ def run(
         if not inputs.files:
             return DuckDBRun(folder.store, 0, inputs.notes, 0)
         keys = plan.metadata_keys
-        sql = aggregation_sql(meter.runtime, record_source(inputs, keys), thresholds)
+        sql = aggregation_sql(meter.runtime, record_source(inputs, keys), thresholds, DUCKDB)
 
         def residue(files: list[str]) -> Iterator[tuple[str, str]]:
             cursor = conn.cursor()
-            cursor.execute(residue_sql(meter.runtime, line_source(files, keys), thresholds))
+            cursor.execute(residue_sql(meter.runtime, line_source(files, keys), thresholds, DUCKDB))
             for file, line in chunked(cursor):
                 yield str(file), str(line)
 
         try:
+            started = time.perf_counter()
             with _QueryProgress(conn, bar):
                 cursor = conn.execute(sql)
+            folding = time.perf_counter()
             store = folder.add_rows(chunked(cursor), residue)
+            if timings is not None:
+                timings["query_s"] = folding - started
+                timings["fold_s"] = time.perf_counter() - folding
         except duckdb.IOException as exc:
             raise SourceError(f"cannot read the logs: {exc}") from exc
         return DuckDBRun(store, len(inputs.files), inputs.notes, folder.aggregates_priced)

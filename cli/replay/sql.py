@@ -96,7 +96,12 @@ class UnsupportedRule(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Dialect:
+    """The two places the engines' SQL differs: quoting a JSON path member, and days since 1970-01-01
+    (DuckDB subtracts dates, several times faster than its ``date_diff``; Trino has only ``date_diff``)."""
+
     name: str  # "duckdb" or "athena"
+    path_quoting: str = ""  # "duckdb" ($."a.b") or "trino" ($["a.b"]); default: the engine's own
+    subtract_dates: bool = False
 
     def member_path(self, key: str) -> str:
         """JSONPath of one object member."""
@@ -104,10 +109,15 @@ class Dialect:
             return f"$.{key}"
         if '"' in key or "\\" in key or "'" in key:
             raise UnsupportedRule(f"requestMetadata key {key!r}: quotes and backslashes are not supported")
-        return f'$."{key}"' if self.name == "duckdb" else f'$["{key}"]'
+        return f'$."{key}"' if (self.path_quoting or self.name) == "duckdb" else f'$["{key}"]'
+
+    def epoch_days(self, day: str) -> str:
+        if self.subtract_dates:
+            return f"({day} - DATE '1970-01-01')"
+        return f"date_diff('day', DATE '1970-01-01', {day})"
 
 
-DUCKDB = Dialect("duckdb")
+DUCKDB = Dialect("duckdb", subtract_dates=True)
 ATHENA = Dialect("athena")
 
 
@@ -125,6 +135,32 @@ def glob_to_like(glob: str) -> str:
     if "[" in glob:
         raise UnsupportedRule(f"identity glob {glob!r}: character classes ([...]) are not supported")
     return "".join("%" if c == "*" else "_" if c == "?" else like_escape(c) for c in glob)
+
+
+def glob_matches(text_column: str, glob: str) -> str:
+    """Does the JSON text ``text_column`` hold a string the glob matches (fnmatchcase)? Compared on the JSON
+    text itself when it has no escape (no decoding, and LIKE without ESCAPE when the glob has no literal
+    ``%``, ``_`` or backslash: several times faster in DuckDB), decoded otherwise."""
+    exact = glob_to_like(glob)
+    loose = "".join("%" if c == "*" else "_" if c == "?" else c for c in glob)
+    if exact == loose:
+        raw = f"{text_column} LIKE {quote(chr(34) + loose + chr(34))}"
+    else:  # the loose pattern only pre-filters (its _ and % match more than the literal character)
+        raw = (
+            f"{text_column} LIKE {quote(chr(34) + loose + chr(34))} "
+            f"AND {text_column} LIKE {quote(chr(34) + exact + chr(34))} ESCAPE '\\'"
+        )
+    decoded = f"{json_string(text_column)} LIKE {quote(exact)} ESCAPE '\\'"
+    return f"((strpos({text_column}, '\\') = 0 AND {raw}) OR (strpos({text_column}, '\\') > 0 AND {decoded}))"
+
+
+def string_equals(text_column: str, value: str) -> str:
+    """Does the JSON text ``text_column`` hold the string ``value``? Compared as text when ``value`` needs
+    no escaping in JSON (no decoding per record), decoded when the text has an escape."""
+    decoded = f"(strpos({text_column}, '\\') > 0 AND {json_string(text_column)} = {quote(value)})"
+    if any(c in value for c in '"\\') or any(ord(c) < 0x20 for c in value):
+        return decoded
+    return f"({text_column} = {quote(chr(34) + value + chr(34))} OR {decoded})"
 
 
 def json_string(text_column: str) -> str:
@@ -164,8 +200,8 @@ def _profiles(runtime: Any) -> dict[str, Attribution]:
 
 
 def attribution_plan(runtime: Any) -> AttributionPlan:
-    """Compile the runtime config's rules. The CASE reads ``meta_<n>_s`` (string value of the n-th metadata
-    key), ``meta_unhashable``, ``mid`` and ``arn_s``."""
+    """Compile the runtime config's rules. The CASE reads ``meta_<n>_t`` (JSON text of the n-th metadata key),
+    ``meta_unhashable``, ``mid`` and ``arn_t``."""
     attributions: list[Attribution] = [UNATTRIBUTED_ATTRIBUTION]
     index: dict[Attribution, int] = {UNATTRIBUTED_ATTRIBUTION: 0}
 
@@ -184,7 +220,7 @@ def attribution_plan(runtime: Any) -> AttributionPlan:
         if not match:
             continue
         test = " AND ".join(
-            f"meta_{keys.index(k)}_s = {quote(v)}" if isinstance(v, str) else "FALSE"
+            string_equals(f"meta_{keys.index(k)}_t", v) if isinstance(v, str) else "FALSE"
             for k, v in match.items()
         )
         # A list or object under any key the rules read makes the Lambda skip every metadata rule.
@@ -196,7 +232,7 @@ def attribution_plan(runtime: Any) -> AttributionPlan:
         )
     for rule in runtime.identity_rules:
         att = Attribution(rule["application"], rule["feature"])
-        globs = [f"arn_s LIKE {quote(glob_to_like(g))} ESCAPE '\\'" for g in rule["globs"]]
+        globs = [glob_matches("arn_t", g) for g in rule["globs"]]
         if globs:
             whens.append(f"WHEN {' OR '.join(globs)} THEN {idx(att)}")
     case = "CASE " + " ".join(whens) + " ELSE 0 END" if whens else "0"
@@ -269,23 +305,24 @@ def messages_sql(lines_sql: str) -> str:
 
 def _ambiguous(column: str) -> str:
     """Text that a non-string JSON value converts to (so it may not have been a string)."""
-    return (
-        f"(substr({column}, 1, 1) IN ('{{', '[', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9') "
-        f"OR {column} IN ('true', 'false'))"
-    )
+    first = f"substr({column}, 1, 1)"
+    return f"({first} BETWEEN '0' AND '9' OR {first} IN ('-', '[', '{{') OR {column} IN ('true', 'false'))"
 
 
 def classified_sql(
-    runtime: Any, source_sql: str, thresholds: Sequence[int], *, keep_line: bool = False
+    runtime: Any,
+    source_sql: str,
+    thresholds: Sequence[int],
+    dialect: Dialect,
+    *,
+    keep_line: bool = False,
 ) -> str:
     """Every record of ``source_sql`` (``file``, ``RECORD_COLUMNS``, ``meta_<n>_t``; ``line`` too with
     ``keep_line``) with its status, minute, attribution index, modelId, region, long-context bucket, usage
     shape, error flags and token counts: the relation ``c``."""
     plan = attribution_plan(runtime)
     line = ", line" if keep_line else ""
-    meta = "".join(
-        f",\n    {json_string(f'meta_{n}_t')} AS meta_{n}_s" for n in range(len(plan.metadata_keys))
-    )
+    meta = "".join(f", meta_{n}_t" for n in range(len(plan.metadata_keys)))
     unhashable = (
         " OR ".join(
             f"coalesce(substr(meta_{n}_t, 1, 1) IN ('[', '{{'), FALSE)"
@@ -306,11 +343,10 @@ def classified_sql(
 {source_sql}
 ), g AS (
   SELECT file{line}, st, mid, ts, reg, inp_present, inp_known, out_present, out_known,
-    coalesce(err, '') <> '' AS has_err,
-    lower(coalesce(err, '')) LIKE '%throttl%' AS throttle_err,
+    coalesce(err, '') <> '' AS has_err, err,
     regexp_like({tokens}, {quote(_TOKENS_RE)}) AS tokens_ok,
     i_t, {count("i_t")} AS i, {count("cr_t")} AS cr, {count("cw_t")} AS cw, {count("o_t")} AS o,
-    {json_string("arn_t")} AS arn_s{meta},
+    arn_t{meta},
     ({unhashable}) AS meta_unhashable
   FROM rec
 ), v AS (
@@ -349,14 +385,14 @@ def classified_sql(
       WHEN day IS NULL OR hh > 23 OR mi > 59 OR ss > 59 OR oh > 23 OR om > 59 THEN {RESIDUE}
       ELSE {OK}
     END AS status,
-    date_diff('day', DATE '1970-01-01', day) * 1440 + hh * 60 + mi - osign * (oh * 60 + om) AS minute,
+    {dialect.epoch_days("day")} * 1440 + hh * 60 + mi - osign * (oh * 60 + om) AS minute,
     {plan.case} AS attribution,
     mid AS model_id, reg AS region,
     {lc_terms} AS lc_bucket,
     CASE WHEN i > 0 THEN 1 ELSE 0 END + CASE WHEN o > 0 THEN 2 ELSE 0 END
       + CASE WHEN cr > 0 THEN 4 ELSE 0 END + CASE WHEN cw > 0 THEN 8 ELSE 0 END AS shape,
     CASE WHEN has_err THEN 1 ELSE 0 END AS failed,
-    CASE WHEN has_err AND throttle_err THEN 1 ELSE 0 END AS throttled,
+    CASE WHEN has_err THEN CASE WHEN lower(err) LIKE '%throttl%' THEN 1 ELSE 0 END ELSE 0 END AS throttled,
     i, o, cr, cw, day
   FROM t
 )"""
@@ -386,13 +422,13 @@ AGGREGATE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def aggregation_sql(runtime: Any, source_sql: str, thresholds: Sequence[int]) -> str:
+def aggregation_sql(runtime: Any, source_sql: str, thresholds: Sequence[int], dialect: Dialect) -> str:
     """One scan, two groupings: the Lambda's aggregate key over OK records, and per input file the
     malformed and residue counts (with the file's latest minute, where replay stamps MalformedRecords).
     File rows first, aggregates by minute: the order ``cli.replay.fold`` reads them in."""
     ok = f"status = {OK}"
     return (
-        classified_sql(runtime, source_sql, thresholds)
+        classified_sql(runtime, source_sql, thresholds, dialect)
         + f"""
 SELECT
   CASE WHEN file IS NULL THEN 0 ELSE 1 END AS kind, file,
@@ -410,9 +446,9 @@ ORDER BY kind DESC, minute"""
     )
 
 
-def residue_sql(runtime: Any, source_sql: str, thresholds: Sequence[int]) -> str:
+def residue_sql(runtime: Any, source_sql: str, thresholds: Sequence[int], dialect: Dialect) -> str:
     """The raw lines Python must decide (``source_sql`` must carry ``line``)."""
-    sql = classified_sql(runtime, source_sql, thresholds, keep_line=True)
+    sql = classified_sql(runtime, source_sql, thresholds, dialect, keep_line=True)
     return sql + f"\nSELECT file, line FROM c WHERE status = {RESIDUE}"
 
 
@@ -479,7 +515,12 @@ def price_rows(catalog: Any, regions: Sequence[str], thresholds: Sequence[int]) 
 
 
 def cost_per_feature_per_day_sql(
-    runtime: Any, source_sql: str, thresholds: Sequence[int], catalog: Any, regions: Sequence[str]
+    runtime: Any,
+    source_sql: str,
+    thresholds: Sequence[int],
+    catalog: Any,
+    regions: Sequence[str],
+    dialect: Dialect = ATHENA,
 ) -> str:
     """Named query: requests, tokens and list-price cost per day, application and feature (UTC days of the
     record's own date). Rates come from the price catalog at synth time (with the account's discount and
@@ -494,7 +535,7 @@ def cost_per_feature_per_day_sql(
         f"{prefix}{kind}_rate" for prefix in ("", "lc_") for kind in ("i", "o", "cr", "cw")
     )
     return (
-        classified_sql(runtime, source_sql, thresholds)
+        classified_sql(runtime, source_sql, thresholds, dialect)
         + f""", prices ({columns}) AS (
   VALUES
     {rows}

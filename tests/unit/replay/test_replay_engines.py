@@ -14,7 +14,7 @@ from cli.main import main
 from cli.replay import duckdb_source, runner
 from cli.replay.metering import COST, INV, SAMPLES, MetricStore, build_meter
 from cli.replay.simulate import simulate
-from cli.replay.sql import attribution_plan, catalog_thresholds, cost_per_feature_per_day_sql
+from cli.replay.sql import DUCKDB, attribution_plan, catalog_thresholds, cost_per_feature_per_day_sql
 from config.loader import load_config
 from config.model import GuardrailsConfig
 from lambdas.metering.aggregate import MetricDoc
@@ -61,7 +61,7 @@ def test_cost_per_feature_per_day_query_adds_up_to_replay_costs(
     plan = attribution_plan(meter.runtime)
     source = duckdb_source.json_lines_source([str(demo_week)], plan.metadata_keys)
     sql = cost_per_feature_per_day_sql(
-        meter.runtime, source, catalog_thresholds(meter.catalog), meter.catalog, [account.region]
+        meter.runtime, source, catalog_thresholds(meter.catalog), meter.catalog, [account.region], DUCKDB
     )
     conn = duckdb_source.connect()
     rows = conn.execute(sql).fetchall()

@@ -9,6 +9,7 @@ Decimal totals, the malformed count and the unpriced reasons.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from collections.abc import Sequence
@@ -29,7 +30,6 @@ from cli.replay.readers import iter_messages
 from cli.replay.sql import (
     AGGREGATE_COLUMNS,
     ATHENA,
-    DUCKDB,
     UnsupportedRule,
     athena_line_source,
     attribution_plan,
@@ -41,6 +41,8 @@ from lambdas.metering.aggregate import Meter
 from lambdas.metering.profiles import ProfileResolver
 from tests.unit.replay.sql_cases import export_lines, json_lines, runtime
 
+# Athena's SQL as DuckDB runs it: the same text but for DuckDB's quoting of the "app.name" JSON path member.
+ATHENA_ON_DUCKDB = dataclasses.replace(ATHENA, path_quoting="duckdb")
 TARGET = AthenaTarget("replay-wg", "genai_guardrails", "bedrock_invocation_logs", "us-east-1")
 S3_PATH = "s3://logs/AWSLogs/222222222222/BedrockModelInvocationLogs/us-east-1/2026/11/02/10/a.json.gz"
 
@@ -150,8 +152,7 @@ def _expect_page(stub: Stubber, qid: str, n: int, page: dict[str, Any]) -> None:
 def athena_store(lines: Sequence[str]) -> tuple[MetricStore, athena_source.AthenaRun]:
     meter = new_meter()
     conn = _lines_table(lines)
-    # DuckDB quotes the JSON path of the 'app.name' key as $."app.name" where Trino writes $["app.name"].
-    aggregation, residue_query = athena_source.queries(meter, TARGET, None, None, DUCKDB)
+    aggregation, residue_query = athena_source.queries(meter, TARGET, None, None, ATHENA_ON_DUCKDB)
     rows = conn.execute(aggregation).fetchall()
     client = boto3.client(
         "athena", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -172,7 +173,7 @@ def athena_store(lines: Sequence[str]) -> tuple[MetricStore, athena_source.Athen
             for m, rpage in enumerate(_pages("q-residue", ("file", "line"), conn.execute(sql).fetchall())):
                 _expect_page(stub, "q-residue", m, rpage)
     with stub:
-        run = athena_source.run(meter, TARGET, client=client, sleep=lambda _s: None, dialect=DUCKDB)
+        run = athena_source.run(meter, TARGET, client=client, sleep=lambda _s: None, dialect=ATHENA_ON_DUCKDB)
     stub.assert_no_pending_responses()
     return run.store, run
 
