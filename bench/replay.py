@@ -47,30 +47,51 @@ LAYOUT = "AWSLogs/222222222222/BedrockModelInvocationLogs/us-east-1"
 
 
 def to_s3_layout(source: Path, root: Path, copies: int = 1) -> int:
-    """Split a JSON Lines .gz file into 15-minute objects of the S3 delivery layout; returns objects."""
-    objects: dict[str, list[str]] = {}
-    with gzip.open(source, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            ts = line[line.index('"timestamp":"') + 13 :][:16]  # YYYY-MM-DDTHH:MM
-            key = f"{ts[:4]}/{ts[5:7]}/{ts[8:10]}/{ts[11:13]}/{ts[:4]}{ts[5:7]}{ts[8:10]}T{ts[11:13]}"
-            objects.setdefault(f"{key}{int(ts[14:16]) // 15 * 15:02d}", []).append(line)
-    for key, chunk in objects.items():
+    """Split a JSON Lines .gz file (in time order, as the simulator writes it) into 15-minute objects of the
+    S3 delivery layout, streaming; returns the number of objects."""
+
+    def write(key: str, chunk: list[str]) -> None:
         path = root / LAYOUT / f"{key}Z_0.json.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(gzip.compress("".join(chunk).encode(), compresslevel=6))
         for n in range(1, copies):
             os.link(path, path.with_name(f"{path.name[:-8]}_{n}.json.gz"))
-    return len(objects) * copies
+
+    objects = 0
+    current, chunk = "", []
+    with gzip.open(source, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            ts = line[line.index('"timestamp":"') + 13 :][:16]  # YYYY-MM-DDTHH:MM
+            hour = f"{ts[:4]}/{ts[5:7]}/{ts[8:10]}/{ts[11:13]}"
+            key = f"{hour}/{ts[:4]}{ts[5:7]}{ts[8:10]}T{ts[11:13]}{int(ts[14:16]) // 15 * 15:02d}"
+            if key != current and chunk:
+                write(current, chunk)
+                objects += 1
+                chunk = []
+            current = key
+            chunk.append(line)
+    if chunk:
+        write(current, chunk)
+        objects += 1
+    return objects * copies
 
 
 # ---- child processes: one measurement each, peak RSS of its own --------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM; ru_maxrss would include the parent's from before exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(args: argparse.Namespace) -> None:
     config = load_config(args.config)
     account = config.account(args.account)
     meter = build_meter(config, account)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = peak_rss_mb()
     out: dict[str, Any] = {}
     started = time.perf_counter()
     if args.child == "python":
@@ -98,8 +119,8 @@ def child(args: argparse.Namespace) -> None:
         out["breaches"] = len(result.breaches)
         out["minutes"] = minutes
         assert len(quiet.breaches) == len(result.breaches)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["rss_before_mb"] = rss_before / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["rss_before_mb"] = rss_before
     print(json.dumps(out))
 
 

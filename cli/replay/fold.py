@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cli.replay.metering import MINUTE_MS, MetricStore
 from cli.replay.sql import AGGREGATE_COLUMNS, AttributionPlan, long_context
@@ -89,13 +90,14 @@ class Folder:
 
     def add_rows(
         self,
-        rows: Iterable[Sequence[object]],
+        rows: Iterable[Sequence[Any]],
         residue: Callable[[list[str]], Iterable[tuple[str, str]]] | None = None,
     ) -> MetricStore:
         """All rows of one aggregation query, file rows (kind 1) first, then aggregate rows (kind 0) ordered
         by minute. ``residue(files)`` yields the (file, line) pairs the SQL left to Python in those files; it
         is called once the file rows are read, before any aggregate is priced. Returns the finished store."""
         aggs: Aggregates = {}
+        lc_flags: dict[tuple[str, int], bool] = {}  # (modelId, bucket) -> the Lambda's flag
         residue_done = residue is None
         models = self.meter.models
         attributions = self.plan.attributions
@@ -108,23 +110,27 @@ class Folder:
             if not residue_done:
                 residue_done = True
                 self._residue(residue)
-            minute = int(row[MINUTE])  # type: ignore[call-overload]
+            minute: int = row[MINUTE]
             if minute != current:
                 if len(aggs) >= FOLD_CHUNK:
                     self._flush(aggs, minute * MINUTE_MS)
                     aggs = {}
                 current = minute
-            model_id = str(row[MODEL_ID])
-            entry = models.get(model_id)
+            model_id = row[MODEL_ID]
+            lc_key = (model_id, row[LC_BUCKET])
+            lc = lc_flags.get(lc_key)
+            if lc is None:
+                threshold = models.get(str(model_id)).lc_threshold
+                lc = lc_flags[lc_key] = long_context(int(row[LC_BUCKET]), threshold, thresholds)
             key = (
                 minute * MINUTE_MS,
-                attributions[int(row[ATTRIBUTION])],  # type: ignore[call-overload]
+                attributions[row[ATTRIBUTION]],
                 model_id,
-                str(row[REGION]),
-                long_context(int(row[LC_BUCKET]), entry.lc_threshold, thresholds),  # type: ignore[call-overload]
-                int(row[SHAPE]),  # type: ignore[call-overload]
+                row[REGION],
+                lc,
+                row[SHAPE],
             )
-            sums = [int(v) for v in row[SUMS : SUMS + 7]]  # type: ignore[call-overload]
+            sums: list[int] = list(row[SUMS : SUMS + 7])
             self.store.records += sums[0]
             acc = aggs.get(key)
             if acc is None:
@@ -143,12 +149,12 @@ class Folder:
         if files and residue is not None:
             self.add_residue(residue(files))
 
-    def _file_row(self, row: Sequence[object]) -> None:
+    def _file_row(self, row: Sequence[Any]) -> None:
         counts = self.files.setdefault(str(row[FILE]), FileCounts())
-        counts.malformed += int(row[MALFORMED] or 0)  # type: ignore[call-overload]
-        counts.residue += int(row[RESIDUE] or 0)  # type: ignore[call-overload]
+        counts.malformed += int(row[MALFORMED] or 0)
+        counts.residue += int(row[RESIDUE] or 0)
         if row[LAST_MINUTE] is not None:
-            last = int(row[LAST_MINUTE]) * MINUTE_MS  # type: ignore[call-overload]
+            last = int(row[LAST_MINUTE]) * MINUTE_MS
             if counts.last_minute_ms is None or last > counts.last_minute_ms:
                 counts.last_minute_ms = last
 
@@ -191,9 +197,9 @@ class Folder:
             store.malformed_total += counts.malformed
 
 
-def chunked(cursor_fetch: object, size: int = 10_000) -> Iterator[Sequence[object]]:
+def chunked(cursor_fetch: Any, size: int = 10_000) -> Iterator[Sequence[Any]]:
     """Rows of a DB-API cursor, ``size`` at a time (bounded memory)."""
-    fetch = cursor_fetch.fetchmany  # type: ignore[attr-defined]
+    fetch = cursor_fetch.fetchmany
     while True:
         rows = fetch(size)
         if not rows:

@@ -15,6 +15,7 @@ Replay makes no AWS call: an application inference profile the config does not m
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ METRIC_SLOTS: dict[str, tuple[int, int]] = {  # metric name -> (value slot, samp
     "CostUSD": (COST, COST_SAMPLES),
 }
 _PUBLISHED = {frozenset(ds) for ds in DIMENSION_SETS}
+_EMPTY_SLOT = [0.0] * 11
 
 
 def _no_aws(_region: str) -> Any:
@@ -72,7 +74,8 @@ class MetricStore:
     def __init__(self, environment: str, namespace: str) -> None:
         self.environment = environment
         self.namespace = namespace
-        self.minutes: dict[tuple[str, str, str], dict[int, list[float]]] = {}
+        # One array of 11 doubles per (series, minute): a third of the memory of a list of floats.
+        self.minutes: dict[tuple[str, str, str], dict[int, array[float]]] = {}
         self.totals: dict[tuple[str, str, str], Totals] = {}
         self.malformed: dict[int, int] = {}
         self.malformed_total = 0
@@ -93,7 +96,7 @@ class MetricStore:
             self.totals[key] = Totals()
         slot = per_minute.get(doc.minute_ms)
         if slot is None:
-            slot = per_minute[doc.minute_ms] = [0.0] * 11
+            slot = per_minute[doc.minute_ms] = array("d", _EMPTY_SLOT)
         slot[INV] += doc.invocations
         slot[INP] += doc.input_tokens
         slot[OUT] += doc.output_tokens
@@ -206,13 +209,13 @@ class MetricStore:
             if feat != feature:
                 continue
             acc = per_model.setdefault(model, {})
-            for minute, slot in per_minute.items():
+            for minute, values in per_minute.items():
                 row = acc.get(minute)
                 if row is None:
-                    acc[minute] = list(slot)
+                    acc[minute] = list(values)
                 else:
                     for k in range(11):
-                        row[k] += slot[k]
+                        row[k] += values[k]
         index = {}
         for model, acc in per_model.items():
             minutes = sorted(acc)

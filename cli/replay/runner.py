@@ -71,7 +71,7 @@ def parse_time(text: str) -> int:
 # ---- explanation (the evaluator's own decomposition and wording) ---------------------------------------
 
 
-def _usage(slot: list[float]) -> Any:
+def _usage(slot: Sequence[float]) -> Any:
     from lambdas.evaluator.decomposition import Usage
 
     return Usage(
