@@ -18,6 +18,7 @@ temporary directory beyond it), and rows are fetched 10,000 at a time.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -273,6 +274,9 @@ def connect(threads: int | None = None, memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     conn = duckdb.connect(config={"threads": threads or os.cpu_count() or 1, "memory_limit": memory_limit})
     conn.execute("SET preserve_insertion_order = false")
+    # Progress is tracked (replay draws its own bar from query_progress()) but never printed by DuckDB.
+    conn.execute("SET enable_progress_bar = true")
+    conn.execute("SET enable_progress_bar_print = false")
     for macro in DUCKDB_MACROS:
         conn.execute(macro)
     return conn
@@ -283,7 +287,7 @@ def _list(files: Sequence[str]) -> str:
 
 
 # How DuckDB reads a record: strings as VARCHAR (a non-string becomes its JSON text, see cli.replay.sql),
-# input / output / identity as structs of JSON values (one parse per line), requestMetadata as JSON.
+# input / output / identity / requestMetadata as structs of JSON values (one parse per line).
 _RECORD_TYPES: tuple[tuple[str, str], ...] = (
     ("schemaType", "VARCHAR"),
     ("modelId", "VARCHAR"),
@@ -293,8 +297,24 @@ _RECORD_TYPES: tuple[tuple[str, str], ...] = (
     ("input", "STRUCT(" + ", ".join(f"{f} JSON" for f in INPUT_FIELDS) + ")"),
     ("output", "STRUCT(" + ", ".join(f"{f} JSON" for f in OUTPUT_FIELDS) + ")"),
     ("identity", "STRUCT(arn JSON)"),
-    ("requestMetadata", "JSON"),
 )
+
+
+def _metadata_struct(metadata_keys: Sequence[str]) -> bool:
+    """requestMetadata as a struct of the keys the rules read: its fields are matched case-sensitively,
+    but a struct cannot hold two names that differ only in case (then: JSON, and one lookup per key)."""
+    return (
+        bool(metadata_keys)
+        and len({k.lower() for k in metadata_keys}) == len(metadata_keys)
+        and not any('"' in k for k in metadata_keys)
+    )
+
+
+def record_types(metadata_keys: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    if _metadata_struct(metadata_keys):
+        fields = ", ".join(f'"{k}" JSON' for k in metadata_keys)
+        return (*_RECORD_TYPES, ("requestMetadata", f"STRUCT({fields})"))
+    return (*_RECORD_TYPES, ("requestMetadata", "JSON"))
 
 
 def _record_columns(struct: str, metadata_keys: Sequence[str]) -> str:
@@ -319,10 +339,13 @@ def _record_columns(struct: str, metadata_keys: Sequence[str]) -> str:
         f"CAST({struct}output.outputTokenCount AS VARCHAR) AS o_t",
         f"CAST({struct}identity.arn AS VARCHAR) AS arn_t",
     ]
+    as_struct = _metadata_struct(metadata_keys)
     for n, key in enumerate(metadata_keys):
-        value = (
-            f"CAST(json_extract({struct}requestMetadata, {_sql_literal(DUCKDB.member_path(key))}) AS VARCHAR)"
-        )
+        if as_struct:
+            columns.append(f'CAST({struct}requestMetadata."{key}" AS VARCHAR) AS meta_{n}_t')
+            continue
+        path = _sql_literal(DUCKDB.member_path(key))
+        value = f"CAST(json_extract({struct}requestMetadata, {path}) AS VARCHAR)"
         columns.append(f"CASE WHEN {value} <> 'null' THEN {value} END AS meta_{n}_t")
     return ",\n    ".join(columns)
 
@@ -330,7 +353,9 @@ def _record_columns(struct: str, metadata_keys: Sequence[str]) -> str:
 def json_lines_source(files: Sequence[str], metadata_keys: Sequence[str]) -> str:
     """Record columns of JSON Lines files (plain or gzip): ``read_json`` with typed columns; a line that is
     not a JSON object becomes a row of NULLs (malformed)."""
-    types = ", ".join(f"{_sql_literal(key)}: {_sql_literal(kind)}" for key, kind in _RECORD_TYPES)
+    types = ", ".join(
+        f"{_sql_literal(key)}: {_sql_literal(kind)}" for key, kind in record_types(metadata_keys)
+    )
     return (
         f"SELECT filename AS file,\n    {_record_columns('', metadata_keys)}\n"
         f"  FROM read_json({_list(files)}, format = 'newline_delimited', columns = {{{types}}},\n"
@@ -352,7 +377,7 @@ def line_source(files: Sequence[str], metadata_keys: Sequence[str]) -> str:
     """Record columns of text lines, converted exactly as ``read_json`` converts them (``from_json`` with
     the same types), so the residue query classifies each line as the main query did. An export line
     ``<ISO timestamp> {json}`` is read from its first brace, as ``cli.replay.readers`` does."""
-    structure = "{" + ", ".join(f'"{key}": "{kind}"' for key, kind in _RECORD_TYPES) + "}"
+    structure = json.dumps(dict(record_types(metadata_keys)))
     return (
         f"SELECT file, line,\n    {_record_columns('r.', metadata_keys)}\n"
         f"  FROM (SELECT file, line, try(from_json(line, {_sql_literal(structure)})) AS r\n"
