@@ -13,7 +13,7 @@ replay end to end with where its time goes.
    the example's traffic per feature, in the S3 layout; `replay` with DuckDB, timed by stage: SQL
    aggregation, pricing and folding (Python), alarm evaluation, explanations.
 
-Run: `.venv/bin/python bench/replay.py` (part of `make bench`; about 10 minutes on 2 cores, most of it
+Run: `.venv/bin/python bench/replay.py` (part of `make bench`; about 20 minutes on 2 cores, most of it
 simulating the inputs). `--quick` skips the 90-day run. Figures go in docs/performance.md, "Replay".
 """
 
