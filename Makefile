@@ -62,7 +62,7 @@ e2e: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py core config stacks lambdas dashboards cli tests bench
+	$(BIN)/mypy app.py core config analytics stacks lambdas dashboards cli tests bench
 
 # bench/synth_time.py and bench/stack_size.py build their scenarios from CONFIG's first account.
 bench: install

@@ -60,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     forget_stack.add_argument("stacks", nargs="+")
     forget_stack.set_defaults(run=_forget_stack)
     replay = commands.add_parser("replay", help="replay Bedrock invocation logs through the guardrails")
-    replay.add_argument("logs", nargs="+", help="JSON Lines, .gz, S3 delivery dirs, filter-log-events output")
+    replay.add_argument(
+        "logs",
+        nargs="*",
+        help="JSON Lines, .gz, S3 delivery dirs, s3://bucket/prefix, filter-log-events output",
+    )
     replay.add_argument("--config", default="config/example.yaml")
     replay.add_argument("--account", help="account name in the config (default: the first)")
     replay.add_argument("--since", help="ISO 8601 start (UTC), by record timestamp")
@@ -68,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--report", metavar="DIR", help="also write an HTML report with charts to DIR")
     replay.add_argument("--drifts", metavar="FILE", help="simulate's sidecar: print detection time per drift")
     replay.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    from cli.replay.cli import add_engine_arguments
+
+    add_engine_arguments(replay)
     replay.set_defaults(run=_replay)
     simulate = commands.add_parser("simulate", help="generate realistic invocation logs with injected drifts")
     simulate.add_argument("--config", default="config/example.yaml")

@@ -671,6 +671,45 @@ class PriceRefresh(StrictModel):
     )
 
 
+class InvocationLogAnalytics(StrictModel):
+    """Glue table and Athena workgroup over the invocation logs Bedrock delivers to S3, for
+    `genai-guardrails replay --athena` (README "Replay at data-lake scale"). Off by default."""
+
+    enabled: bool = False
+    s3_uri: str | None = Field(
+        default=None,
+        pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$",
+        description="Where Bedrock delivers invocation logs: s3://bucket[/prefix], the part before AWSLogs/ "
+        "(this account's bucket or the log archive account's).",
+    )
+    log_account_ids: list[AccountId] = Field(
+        default_factory=list,
+        description="Accounts whose logs the bucket holds (AWSLogs/<id>/...); default: this account.",
+    )
+    log_regions: list[str] = Field(
+        default_factory=list, description="Regions whose logs the bucket holds; default: this account's."
+    )
+    log_kms_key_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$",
+        description="KMS key the log objects are encrypted with (SSE-KMS), if any: Athena decrypts with it.",
+    )
+    bytes_scanned_limit_gb: int = Field(
+        default=100, ge=1, le=1_000_000, description="Athena cancels any query of the workgroup past this."
+    )
+
+    @field_validator("log_regions")
+    @classmethod
+    def _regions(cls, values: list[str]) -> list[str]:
+        return [check_region(v) for v in values]
+
+    @model_validator(mode="after")
+    def _uri(self) -> InvocationLogAnalytics:
+        if self.enabled and not self.s3_uri:
+            raise ValueError("s3_uri: required when invocation_log_analytics is enabled")
+        return self
+
+
 class Account(StrictModel):
     name: AccountName
     account_id: AccountId
@@ -688,6 +727,10 @@ class Account(StrictModel):
     kill_switch: KillSwitch | None = None
     price_refresh: PriceRefresh = Field(
         default_factory=PriceRefresh, description="Optional scheduled price-catalog refresh."
+    )
+    invocation_log_analytics: InvocationLogAnalytics = Field(
+        default_factory=InvocationLogAnalytics,
+        description="Optional Glue table and Athena workgroup over the S3 invocation logs.",
     )
     tags: dict[str, str] = Field(
         default_factory=dict, description="Extra tags on every resource of the stack."

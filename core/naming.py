@@ -34,3 +34,15 @@ def alarm_name(account_name: str, subject: str, kind: str) -> str:
 
 def dashboard_name(account_name: str, suffix: str = "") -> str:
     return f"GenAI-Cost-{account_name}{'-' + suffix if suffix else ''}"
+
+
+def analytics_database_name(account_name: str) -> str:
+    """Glue database of the account's invocation-log table (Glue names: lower case, digits, underscores)."""
+    return "genai_guardrails_" + account_name.replace("-", "_")
+
+
+ANALYTICS_TABLE_NAME = "bedrock_invocation_logs"
+
+
+def analytics_workgroup_name(account_name: str) -> str:
+    return f"{PRODUCT}-{account_name}-invocation-logs"

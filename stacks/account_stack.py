@@ -18,6 +18,7 @@ from core.naming import account_stack_name, alarm_name_prefix
 from core.runtime_config import build_runtime_config
 from stacks.account_alarms import GuardrailAlarms
 from stacks.anomaly_detection import BedrockAnomalyDetection
+from stacks.athena_logs import InvocationLogAnalyticsTable
 from stacks.budgets import GuardrailBudgets
 from stacks.dashboards import GuardrailDashboards
 from stacks.data_key import GuardrailDataKey
@@ -146,6 +147,22 @@ class AccountGuardrailsStack(cdk.Stack):
                 log_key=self.data_key.key,
                 metrics_namespace=NAMESPACE,
             )
+
+        # Optional Glue table + Athena workgroup over the S3 invocation logs, for `replay --athena`.
+        self.log_analytics: InvocationLogAnalyticsTable | None = None
+        if account.invocation_log_analytics.enabled:
+            self.log_analytics = InvocationLogAnalyticsTable(
+                self,
+                "LogAnalytics",
+                settings=account.invocation_log_analytics,
+                account_name=account.name,
+                account_id=account.account_id,
+                region=account.region,
+                runtime_config=self.runtime_config,
+                key=self.data_key.key,
+            )
+            cdk.CfnOutput(self, "LogAnalyticsWorkGroup", value=self.log_analytics.workgroup.ref)
+            cdk.CfnOutput(self, "LogAnalyticsDatabase", value=self.log_analytics.database_name)
 
         self.evaluator = BudgetEvaluator(
             self,

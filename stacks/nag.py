@@ -116,6 +116,29 @@ PRICE_CATALOG_BUCKET: dict[str, str] = {
         "without adding an audit trail."
     ),
 }
+ATHENA_RESULTS_BUCKET: dict[str, str] = {
+    "AwsSolutions::AwsSolutions-S1": (
+        "The bucket only holds Athena query results, which expire after 30 days and are reproducible from "
+        "the logs, and every query is already recorded by Athena and CloudTrail, so access logs would add a "
+        "second bucket without adding an audit trail."
+    ),
+}
+
+
+def replay_athena_policy_findings(logs_objects: str, results_bucket_logical_id: str) -> dict[str, str]:
+    """The finding ids name the configured log bucket and prefix, and the results bucket's logical id."""
+    return {
+        f"{IAM5}[Resource::{logs_objects}]": (
+            "Replay reads any log object under the delivery prefix (AWSLogs/ of the configured bucket: every "
+            "account, Region and hour the table projects), read-only."
+        ),
+        f"{IAM5}[Resource::<{results_bucket_logical_id}.Arn>/results/*]": (
+            "Athena writes each query's result objects under results/ with generated names, in the "
+            "workgroup's own results bucket."
+        ),
+    }
+
+
 PRICE_REFRESH_FUNCTION: dict[str, str] = {
     f"{IAM5}[Resource::*]": (
         "pricing:GetProducts, cloudwatch:ListMetrics/GetMetricData and cloudwatch:PutMetricData support no "

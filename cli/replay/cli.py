@@ -25,18 +25,64 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any] | None:
     return config, account
 
 
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the aggregation runs: DuckDB (default), the Lambda's Python code, or Athena."""
+    from cli.replay.athena_source import DEFAULT_DATABASE, DEFAULT_TABLE
+
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "python"),
+        default="duckdb",
+        help="duckdb (default): SQL aggregation, then the Lambda's pricing; python: every record through "
+        "the metering Lambda's Meter",
+    )
+    parser.add_argument(
+        "--athena",
+        metavar="WORKGROUP",
+        help="aggregate the S3 invocation logs with Athena in this workgroup (the invocation_log_analytics "
+        "table; no LOGS argument)",
+    )
+    parser.add_argument("--athena-database", default=DEFAULT_DATABASE, metavar="NAME")
+    parser.add_argument("--athena-table", default=DEFAULT_TABLE, metavar="NAME")
+
+
 def run_replay(args: argparse.Namespace) -> int:
+    from analytics.sql import UnsupportedRule
     from cli.replay import runner
+    from cli.replay.athena_source import AthenaError, AthenaTarget
+    from cli.replay.duckdb_source import SourceError
 
     loaded = _load(args)
     if loaded is None:
         return 1
     config, account = loaded
-    since = runner.parse_time(args.since) if args.since else None
-    until = runner.parse_time(args.until) if args.until else None
     try:
-        result = runner.replay(config, account, args.logs, since, until, progress=not args.no_progress)
-    except FileNotFoundError as exc:
+        since = runner.parse_time(args.since) if args.since else None
+        until = runner.parse_time(args.until) if args.until else None
+    except ValueError as exc:
+        print(f"error: --since/--until: {exc} (ISO 8601, e.g. 2026-11-02T14:00)", file=sys.stderr)
+        return 1
+    athena = None
+    if args.athena:
+        if args.logs:
+            print("error: --athena reads the Glue table; give no LOGS", file=sys.stderr)
+            return 1
+        athena = AthenaTarget(args.athena, args.athena_database, args.athena_table, account.region)
+    elif not args.logs:
+        print("error: give LOGS (files, directories, s3:// URLs) or --athena WORKGROUP", file=sys.stderr)
+        return 1
+    try:
+        result = runner.replay(
+            config,
+            account,
+            args.logs,
+            since,
+            until,
+            progress=not args.no_progress,
+            engine=args.engine,
+            athena=athena,
+        )
+    except (FileNotFoundError, SourceError, AthenaError, UnsupportedRule) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out = sys.stdout

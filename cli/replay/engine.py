@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition, ExpressionQuery, MetricStatQuery
 
@@ -76,60 +77,60 @@ def window_values(sums: Sequence[float], counts: Sequence[int], minutes: int, st
             present = [sums[j] for j in range(lo, i + 1) if counts[j]]
             out[i] = pick(present) if present else None
         return out
-    ps = [0.0] * (n + 1)
-    pc = [0] * (n + 1)
-    for i in range(n):
-        ps[i + 1] = ps[i] + sums[i]
-        pc[i + 1] = pc[i] + counts[i]
-    for i in range(n):
-        lo = max(0, i - minutes + 1)
-        c = pc[i + 1] - pc[lo]
-        if c == 0:
-            continue
-        s = ps[i + 1] - ps[lo]
-        if stat == "Sum":
-            out[i] = s
-        elif stat == "SampleCount":
-            out[i] = float(c)
-        elif stat == "Average":
-            out[i] = s / c
-        else:
-            raise ExpressionError(f"statistic {stat!r} is not supported by replay")
-    return out
+    if stat not in ("Sum", "SampleCount", "Average"):
+        raise ExpressionError(f"statistic {stat!r} is not supported by replay")
+    # Prefix sums, then one difference per minute (window start clamped at the timeline's start).
+    ps = list(accumulate(sums, initial=0.0))
+    pc = list(accumulate(counts, initial=0))
+    starts = [0] * min(minutes, n) + list(range(1, n - minutes + 1))
+    in_window = [pc[i + 1] - pc[j] for i, j in enumerate(starts)]
+    if stat == "SampleCount":
+        return [float(k) if k else None for k in in_window]
+    total = [ps[i + 1] - ps[j] for i, j in enumerate(starts)]
+    if stat == "Sum":
+        return [v if k else None for v, k in zip(total, in_window, strict=True)]
+    return [v / k if k else None for v, k in zip(total, in_window, strict=True)]
 
 
 # ---- metric math --------------------------------------------------------------------------------------
 
-Value = Series | float | list[Series | float]
+# A tuple is an array of series (``[a, b]`` in metric math); a list is one series.
+Value = Series | float | tuple[Series | float, ...]
 
 
-def _binary(op: ast.operator, a: float, b: float) -> float | None:
-    if isinstance(op, ast.Add):
-        return a + b
-    if isinstance(op, ast.Sub):
-        return a - b
-    if isinstance(op, ast.Mult):
-        return a * b
-    if isinstance(op, ast.Div):
-        return None if b == 0 else a / b
-    if isinstance(op, ast.Pow):
-        return float(a**b)
-    raise ExpressionError(f"operator {type(op).__name__} is not supported")
+def _divide(a: float, b: float) -> float | None:
+    return None if b == 0 else a / b
 
 
-def _compare(op: ast.cmpop, a: float, b: float) -> float:
-    table: dict[type[ast.cmpop], Callable[[float, float], bool]] = {
-        ast.Gt: lambda x, y: x > y,
-        ast.GtE: lambda x, y: x >= y,
-        ast.Lt: lambda x, y: x < y,
-        ast.LtE: lambda x, y: x <= y,
-        ast.Eq: lambda x, y: x == y,
-        ast.NotEq: lambda x, y: x != y,
-    }
-    fn = table.get(type(op))
+_BINARY: dict[type[ast.operator], Callable[[float, float], float | None]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: _divide,
+    ast.Pow: lambda a, b: float(a**b),
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[float, float], float]] = {
+    ast.Gt: lambda x, y: 1.0 if x > y else 0.0,
+    ast.GtE: lambda x, y: 1.0 if x >= y else 0.0,
+    ast.Lt: lambda x, y: 1.0 if x < y else 0.0,
+    ast.LtE: lambda x, y: 1.0 if x <= y else 0.0,
+    ast.Eq: lambda x, y: 1.0 if x == y else 0.0,
+    ast.NotEq: lambda x, y: 1.0 if x != y else 0.0,
+}
+
+
+def _binary(op: ast.operator) -> Callable[[float, float], float | None]:
+    fn = _BINARY.get(type(op))
+    if fn is None:
+        raise ExpressionError(f"operator {type(op).__name__} is not supported")
+    return fn
+
+
+def _compare(op: ast.cmpop) -> Callable[[float, float], float]:
+    fn = _COMPARE.get(type(op))
     if fn is None:
         raise ExpressionError(f"comparison {type(op).__name__} is not supported")
-    return 1.0 if fn(a, b) else 0.0
+    return fn
 
 
 def _at(value: Series | float, i: int) -> float | None:
@@ -150,30 +151,31 @@ class MathEvaluator:
         except SyntaxError as exc:
             raise ExpressionError(f"cannot parse metric math {expression!r}: {exc}") from exc
         value = self._node(tree.body)
-        if isinstance(value, list) and value and isinstance(value[0], list):
+        if isinstance(value, tuple):
             raise ExpressionError(f"{expression!r} returns several series")
         if isinstance(value, float):
             return [value] * self.n
-        return value  # type: ignore[return-value]
+        return value
 
     def _series(self, node: ast.expr) -> Series | float:
         value = self._node(node)
-        if isinstance(value, list) and any(isinstance(v, list) for v in value):
+        if isinstance(value, tuple):
             raise ExpressionError("an array of series is only allowed inside SUM/MAX/MIN")
-        return value  # type: ignore[return-value]
+        return value
 
     def _map2(
         self, a: Series | float, b: Series | float, fn: Callable[[float, float], float | None]
     ) -> Series | float:
-        if isinstance(a, float) and isinstance(b, float):
-            r = fn(a, b)
-            return math.nan if r is None else r
-        out: Series = [None] * self.n
-        for i in range(self.n):
-            x, y = _at(a, i), _at(b, i)
-            if x is not None and y is not None:
-                out[i] = fn(x, y)
-        return out
+        """fn element-wise; a missing operand (None) gives a missing result. One comprehension per case:
+        this runs once per minute of the timeline for every operator of every alarm."""
+        if isinstance(a, float):
+            if isinstance(b, float):
+                r = fn(a, b)
+                return math.nan if r is None else r
+            return [None if y is None else fn(a, y) for y in b]
+        if isinstance(b, float):
+            return [None if x is None else fn(x, b) for x in a]
+        return [None if x is None or y is None else fn(x, y) for x, y in zip(a, b, strict=True)]
 
     def _node(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
@@ -181,16 +183,12 @@ class MathEvaluator:
         if isinstance(node, ast.Name):
             return self.resolve(node.id)
         if isinstance(node, ast.BinOp):
-            op = node.op
-            return self._map2(
-                self._series(node.left), self._series(node.right), lambda x, y: _binary(op, x, y)
-            )
+            return self._map2(self._series(node.left), self._series(node.right), _binary(node.op))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return self._map2(self._series(node.operand), -1.0, lambda x, y: x * y)
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
-            cmp = node.ops[0]
             return self._map2(
-                self._series(node.left), self._series(node.comparators[0]), lambda x, y: _compare(cmp, x, y)
+                self._series(node.left), self._series(node.comparators[0]), _compare(node.ops[0])
             )
         if isinstance(node, ast.BoolOp):
             values = [self._series(v) for v in node.values]
@@ -206,7 +204,7 @@ class MathEvaluator:
                 )
             return acc
         if isinstance(node, ast.List):
-            return [self._series(e) for e in node.elts]
+            return tuple(self._series(e) for e in node.elts)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             return self._call(node.func.id.upper(), node.args)
         raise ExpressionError(f"metric math form {ast.dump(node)[:80]} is not supported by replay")
@@ -219,8 +217,9 @@ class MathEvaluator:
             else:
                 series = [self._series(a) for a in args]
             out: Series = [None] * self.n
-            for i in range(self.n):
-                present = [v for v in (_at(s, i) for s in series) if v is not None]
+            columns = [s if isinstance(s, list) else [s] * self.n for s in series]
+            for i, values in enumerate(zip(*columns, strict=True)):
+                present = [v for v in values if v is not None]
                 if present:
                     if name == "SUM":
                         out[i] = sum(present)
@@ -236,7 +235,9 @@ class MathEvaluator:
             fill = self._series(args[1])
             if isinstance(base, float):
                 return base
-            return [v if v is not None else _at(fill, i) for i, v in enumerate(base)]
+            if isinstance(fill, float):
+                return [fill if v is None else v for v in base]
+            return [f if v is None else v for v, f in zip(base, fill, strict=True)]
         if name == "ABS":
             return self._map2(self._series(args[0]), 0.0, lambda x, _y: abs(x))
         if name == "IF":
@@ -387,14 +388,25 @@ def evaluate_alarm(alarm: AlarmDefinition, series: AlarmSeries) -> tuple[list[st
     states: list[str] = [INSUFFICIENT] * n
     transitions: list[Transition] = []
     state = INSUFFICIENT
+    # Whether each datapoint breaches (None: missing), computed once: each is in N evaluation windows.
+    lower, upper = series.lower, series.upper
+    breach: list[bool | None] = [
+        None
+        if v is None
+        else _breaches(
+            alarm.comparison,
+            v,
+            alarm.threshold,
+            lower[j] if lower is not None else None,
+            upper[j] if upper is not None else None,
+        )
+        for j, v in enumerate(series.value)
+    ]
     for i in range(n):
         breaching = present = missing = 0
         for k in range(big_n):
             j = i - k * p
-            v = series.value[j] if j >= 0 else None
-            lo = series.lower[j] if series.lower is not None and j >= 0 else None
-            hi = series.upper[j] if series.upper is not None and j >= 0 else None
-            b = None if v is None else _breaches(alarm.comparison, v, alarm.threshold, lo, hi)
+            b = breach[j] if j >= 0 else None
             if b is None:
                 missing += 1
             else:

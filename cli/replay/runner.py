@@ -72,7 +72,7 @@ def parse_time(text: str) -> int:
 # ---- explanation (the evaluator's own decomposition and wording) ---------------------------------------
 
 
-def _usage(slot: list[float]) -> Any:
+def _usage(slot: Sequence[float]) -> Any:
     from lambdas.evaluator.decomposition import Usage
 
     return Usage(
@@ -188,6 +188,36 @@ def evaluate(
     return ReplayResult(store, alarm_set, start_ms, minutes, breaches, composites, skipped)
 
 
+ENGINES = ("duckdb", "python")
+
+
+def meter_logs(
+    meter: Any,
+    paths: Sequence[str | Path],
+    since_ms: int | None,
+    until_ms: int | None,
+    engine: str,
+    bar: Progress,
+    log: TextIO,
+) -> MetricStore:
+    """The per-minute metric store of ``paths``: DuckDB runs the SQL aggregation (``analytics.sql``) and
+    the Lambda's code prices and folds its rows; ``python`` feeds every line to the Lambda's Meter."""
+    if engine == "duckdb":
+        from analytics.sql import UnsupportedRule
+        from cli.replay import duckdb_source
+
+        try:
+            return duckdb_source.run(meter, paths, since_ms, until_ms, bar=bar, log=log).store
+        except UnsupportedRule as exc:
+            print(f"note: {exc}; metering with --engine python instead", file=log)
+    elif engine != "python":
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    if any(str(p).startswith("s3://") for p in paths):
+        raise FileNotFoundError("s3:// input needs the DuckDB engine (--engine duckdb)")
+    bar.total = max(1, input_size(paths))
+    return meter_messages(meter, iter_messages(paths, bar.advance), since_ms, until_ms, bar.count_records)
+
+
 def replay(
     config: Any,
     account: Any,
@@ -197,11 +227,21 @@ def replay(
     progress: bool = True,
     explain_breaches: bool = True,
     stream: TextIO | None = None,
+    engine: str = "duckdb",
+    athena: Any = None,
 ) -> ReplayResult:
+    """Meter the logs (local paths or s3:// with ``engine``; Athena when ``athena`` is an
+    ``athena_source.AthenaTarget``), evaluate every alarm of the account, explain every breach."""
     paths = list(paths)
     meter = build_meter(config, account)
-    bar = Progress(input_size(paths), stream=stream or sys.stderr, enabled=progress)
-    store = meter_messages(meter, iter_messages(paths, bar.advance), since_ms, until_ms, bar.count_records)
+    log = stream or sys.stderr
+    bar = Progress(100, stream=log, enabled=progress)
+    if athena is not None:
+        from cli.replay import athena_source
+
+        store = athena_source.run(meter, athena, since_ms, until_ms, log=log).store
+    else:
+        store = meter_logs(meter, paths, since_ms, until_ms, engine, bar, log)
     bar.close()
     start = since_ms if since_ms is not None else (store.first_ms or 0)
     end = until_ms if until_ms is not None else ((store.last_ms or start) + MINUTE_MS)

@@ -227,6 +227,70 @@ class _Detailed:
 
 # (minute, attribution, modelId, region, long context, tier, why unpriced, usage shape)
 _DetailKey = tuple[int, Attribution, str, str, bool, Tier, str | None, tuple[str, ...]]
+# (minute, attribution, modelId, region, long context, usage-shape bits): integer sums of plain token records
+# [invocations, failed, throttled, input, output, cache read, cache write]. Replay's SQL engines produce
+# the same keys.
+AggregateKey = tuple[int, Attribution, str, str, bool, int]
+Aggregates = dict[AggregateKey, list[int]]
+_GuardKey = tuple[int, Attribution, str, tuple[str, ...]]
+
+
+@dataclass
+class Aggregation:
+    """What ``Meter.aggregate`` sums from records, before pricing (``Meter.finish``)."""
+
+    sums: Aggregates = field(default_factory=dict)
+    detailed: dict[_DetailKey, _Detailed] = field(default_factory=dict)
+    guarded: dict[_GuardKey, list[Any]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.sums or self.detailed or self.guarded)
+
+    def minutes(self) -> Iterable[int]:
+        yield from (k[0] for k in self.sums)
+        yield from (k[0] for k in self.detailed)
+        yield from (k[0] for k in self.guarded)
+
+    def merge(self, other: Aggregation) -> None:
+        for key, sums in other.sums.items():
+            acc = self.sums.get(key)
+            if acc is None:
+                self.sums[key] = list(sums)
+            else:
+                for k in range(7):
+                    acc[k] += sums[k]
+        for dkey, d in other.detailed.items():
+            mine = self.detailed.get(dkey)
+            if mine is None:
+                self.detailed[dkey] = d
+            else:
+                mine.invocations += d.invocations
+                mine.failed += d.failed
+                mine.throttled += d.throttled
+                mine.input_tokens += d.input_tokens
+                mine.output_tokens += d.output_tokens
+                mine.cache_read_tokens += d.cache_read_tokens
+                mine.cache_write_tokens += d.cache_write_tokens
+                mine.usage = mine.usage + d.usage
+        for gkey, (n, usage) in other.guarded.items():
+            gacc = self.guarded.get(gkey)
+            if gacc is None:
+                self.guarded[gkey] = [n, usage]
+            else:
+                gacc[0] += n
+                gacc[1] = gacc[1] + usage
+
+    def split_before(self, before_ms: int | None) -> Aggregation:
+        """Remove and return the part of minutes before ``before_ms`` (everything when None)."""
+
+        def early(key: tuple[Any, ...]) -> bool:
+            return before_ms is None or key[0] < before_ms
+
+        out = Aggregation()
+        out.sums = {k: self.sums.pop(k) for k in [k for k in self.sums if early(k)]}
+        out.detailed = {k: self.detailed.pop(k) for k in [k for k in self.detailed if early(k)]}
+        out.guarded = {k: self.guarded.pop(k) for k in [k for k in self.guarded if early(k)]}
+        return out
 
 
 def _record_usage(rec: InvocationRecord, detail: RecordDetail | None) -> Usage:
@@ -298,14 +362,21 @@ class Meter:
     def meter(self, events: Iterable[Mapping[str, Any]]) -> BatchResult:
         """Meter CloudWatch Logs events ({id, timestamp, message}). Never raises for a bad record."""
         result = BatchResult()
+        self.finish(result, self.aggregate(events, result))
+        return result
+
+    def aggregate(
+        self, events: Iterable[Mapping[str, Any]], result: BatchResult, into: Aggregation | None = None
+    ) -> Aggregation:
+        """Parse, attribute and sum events (into ``into``, or a new Aggregation); malformed records and the
+        count of valid ones go to ``result``. Nothing is priced here."""
+        into = into if into is not None else Aggregation()
         models = self.models
         models.new_batch()
         model_cache = models.cache
         attribute = self.attributor.attribute
         parse = parse_record
-        aggs: dict[tuple[int, Attribution, str, str, bool, int], list[int]] = {}
-        detailed: dict[_DetailKey, _Detailed] = {}
-        guarded: dict[tuple[int, Attribution, str, tuple[str, ...]], list[Any]] = {}
+        aggs, detailed, guarded = into.sums, into.detailed, into.guarded
         valid = 0
         for event in events:
             try:
@@ -345,9 +416,8 @@ class Meter:
                 valid += 1
             except Exception as exc:  # a record must never stop the batch; count it, keep going
                 self._malformed(result, event, f"could not meter record: {type(exc).__name__}: {exc}")
-        result.records = valid
-        self._finish(result, aggs, detailed, guarded)
-        return result
+        result.records += valid
+        return into
 
     def _detailed(
         self,
@@ -400,6 +470,47 @@ class Meter:
                 gacc = guarded[gkey] = [0, Usage()]
             gacc[0] += 1
             gacc[1] = gacc[1] + Usage(units=detail.guardrail_units)
+
+    def _unit_sums(
+        self,
+        detailed: dict[_DetailKey, _Detailed],
+        key: tuple[int, Attribution, str, str, bool],
+        entry: ModelEntry,
+        acc: list[int],
+    ) -> None:
+        """Summed records of a model billed per unit, as ``_detailed`` takes them one by one without a
+        body: failed calls priced by tokens, the others by the model's unit rule. The records of one sum share
+        their usage shape, so the rule's answer is theirs; their tokens go with the successful calls (a failed
+        call carries none in practice)."""
+        minute, att, model_id, region, lc = key
+        n, failed, throttled, i, o, cr, cw = acc
+        succeeded = n - failed
+        tokens = (i, o, cr, cw)
+        none = (0, 0, 0, 0)
+        # (invocations, failed, throttled, metric tokens, priced usage, why unpriced)
+        parts: list[tuple[int, int, int, tuple[int, int, int, int], Usage, str | None]] = []
+        if failed:
+            failed_tokens = none if succeeded else tokens
+            parts.append((failed, failed, throttled, failed_tokens, Usage(*failed_tokens), None))
+        if succeeded:
+            usage = Usage(i, o, cr, cw)
+            problem = self._unit_problem(entry, usage, None)
+            if problem is None and entry.unit_rule == "one_image":
+                usage = Usage(usage.input_tokens, usage.output_tokens, units=(("image", succeeded),))
+            parts.append((succeeded, 0, 0, tokens, usage, problem))
+        for count, part_failed, part_throttled, metric_tokens, usage, problem in parts:
+            dkey: _DetailKey = (minute, att, model_id, region, lc, "standard", problem, _shape(usage))
+            d = detailed.get(dkey)
+            if d is None:
+                d = detailed[dkey] = _Detailed()
+            d.invocations += count
+            d.failed += part_failed
+            d.throttled += part_throttled
+            d.input_tokens += metric_tokens[0]
+            d.output_tokens += metric_tokens[1]
+            d.cache_read_tokens += metric_tokens[2]
+            d.cache_write_tokens += metric_tokens[3]
+            d.usage = d.usage + usage
 
     @staticmethod
     def _unit_problem(entry: ModelEntry, usage: Usage, detail: RecordDetail | None) -> str | None:
@@ -461,21 +572,24 @@ class Meter:
         reason = reason or "model could not be resolved"
         result.unpriced_reasons[reason] = result.unpriced_reasons.get(reason, 0) + n
 
-    def _finish(
-        self,
-        result: BatchResult,
-        aggs: Mapping[tuple[int, Attribution, str, str, bool, int], list[int]],
-        detailed: Mapping[_DetailKey, _Detailed] | None = None,
-        guarded: Mapping[tuple[int, Attribution, str, tuple[str, ...]], list[Any]] | None = None,
-    ) -> None:
+    def finish(self, result: BatchResult, aggregation: Aggregation | Aggregates) -> None:
+        """Fold the aggregates into one MetricDoc per (minute, application, feature, Model) and price each
+        aggregate once. Plain sums of a model billed per unit (replay's SQL engines sum every record by
+        tokens) take the unit rules here, as their records would one by one."""
+        if not isinstance(aggregation, Aggregation):
+            aggregation = Aggregation(sums=dict(aggregation))
+        aggs, detailed, guarded = aggregation.sums, dict(aggregation.detailed), aggregation.guarded
         docs: dict[tuple[int, str, str, str], MetricDoc] = {}
         for (minute, att, model_id, region, lc, _shape_bits), acc in aggs.items():
             entry = self.models.get(model_id)
+            if entry.unit_rule is not None:
+                self._unit_sums(detailed, (minute, att, model_id, region, lc), entry, acc)
+                continue
             doc = self._doc(docs, minute, att, entry.dimension)
             doc.add_counts(*acc)
             usage = Usage(acc[3], acc[4], acc[5], acc[6])
             self._price_into(result, doc, entry, region, usage, acc[0], minute=minute, long_context=lc)
-        for (minute, att, model_id, region, lc, tier, problem, _shape_names), d in (detailed or {}).items():
+        for (minute, att, model_id, region, lc, tier, problem, _shape_names), d in detailed.items():
             entry = self.models.get(model_id)
             doc = self._doc(docs, minute, att, entry.dimension)
             doc.add_counts(
@@ -487,7 +601,7 @@ class Meter:
                 tier=tier, problem=problem,
             )  # fmt: skip
         guardrails = ModelEntry(GUARDRAILS_MODEL, GUARDRAILS_MODEL, "in_region", None, None, None)
-        for (minute, att, region, _names), (n, usage) in (guarded or {}).items():
+        for (minute, att, region, _names), (n, usage) in guarded.items():
             doc = self._doc(docs, minute, att, GUARDRAILS_MODEL)
             self._price_into(result, doc, guardrails, region, usage, n, minute=minute)
         result.docs = sorted(docs.values(), key=lambda d: (d.minute_ms, d.application, d.feature, d.model))

@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "config", "stacks", "lambdas", "dashboards", "cli")
+PACKAGES = ("core", "config", "stacks", "lambdas", "dashboards", "analytics", "cli")
 # Which of our packages each package may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "config": {"core", "dashboards", "lambdas"},
     "lambdas": {"core"},
     "dashboards": {"core", "lambdas"},
-    "stacks": {"core", "config", "dashboards", "lambdas"},
-    "cli": {"core", "config", "dashboards", "lambdas"},
+    "analytics": {"core", "lambdas"},
+    "stacks": {"core", "config", "dashboards", "analytics", "lambdas"},
+    "cli": {"core", "config", "dashboards", "analytics", "lambdas"},
 }
 
 
@@ -138,7 +139,7 @@ def test_package_imports_only_what_the_layout_allows(package: str) -> None:
     assert wrong == []
 
 
-@pytest.mark.parametrize("package", ["core", "config", "lambdas", "dashboards", "cli"])
+@pytest.mark.parametrize("package", ["core", "config", "lambdas", "dashboards", "analytics", "cli"])
 def test_no_cdk_outside_stacks(package: str) -> None:
     wrong = sorted(
         f"{name} imports {imported}"
