@@ -329,6 +329,7 @@ class Meter:
         self.catalog = catalog
         self.resolver = resolver or ProfileResolver()
         self.price_at_record_time = price_at_record_time
+        self._now_ms: int | None = None  # the current batch's clock (epoch ms), when the caller gave one
         self.models = ModelTable(catalog, runtime.profile_targets(), self.resolver)
         self.attributor = Attributor(
             runtime.metadata_rules,
@@ -365,6 +366,7 @@ class Meter:
         application-inference-profile lookups (``ProfileResolver.begin_batch``).
         """
         result = BatchResult()
+        self._now_ms = now_ms
         models = self.models
         models.new_batch()
         self.resolver.begin_batch(max_lookups=max_lookups, budget_seconds=lookup_budget_seconds)
@@ -528,7 +530,7 @@ class Meter:
             return
         reason = problem or entry.unpriced_reason
         if reason is None and entry.base_model_id is not None:
-            at = minute if self.price_at_record_time else None
+            at = minute if self.price_at_record_time else self._now_ms  # None: today
             priced = self.catalog.price(
                 entry.base_model_id, region, entry.scope, usage, long_context=long_context, tier=tier, at=at
             )

@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from core import contract as c
@@ -135,25 +136,24 @@ def _renderer(environment: str) -> _Renderer:
     return _Renderer(environment)
 
 
-_COUNT_ATTRIBUTES = tuple(attr for _name, attr in c.COUNT_METRICS)
-_DIMENSION_ATTRIBUTES = tuple(
-    _DOC_DIMENSIONS[name] for name in _dimension_order(c.DIMENSION_SETS) if name != c.ENVIRONMENT
+_counts = attrgetter(*(attr for _name, attr in c.COUNT_METRICS))
+_dimensions = attrgetter(
+    *(_DOC_DIMENSIONS[name] for name in _dimension_order(c.DIMENSION_SETS) if name != c.ENVIRONMENT)
 )
 
 
 def metric_line(doc: MetricDoc, environment: str) -> str:
     """One metering document as a compact JSON line."""
     renderer = _renderer(environment)
-    with_cost = doc.cost_usd is not None
+    string = renderer.string
+    cost = doc.cost_usd
     interventions = doc.guardrail_interventions
-    values: list[Any] = [doc.minute_ms]
-    values.extend(renderer.string(getattr(doc, attr)) for attr in _DIMENSION_ATTRIBUTES)
-    values.extend(getattr(doc, attr) for attr in _COUNT_ATTRIBUTES)
-    if doc.cost_usd is not None:
-        values.append(repr(cost_value(doc.cost_usd)))  # what json.dumps writes for the float
+    values = (doc.minute_ms, *map(string, _dimensions(doc)), *_counts(doc))
+    if cost is not None:
+        values += (repr(cost_value(cost)),)  # what json.dumps writes for the float
     if interventions:
-        values.append(interventions)
-    return renderer.metric_template(with_cost, interventions > 0) % tuple(values)
+        values += (interventions,)
+    return renderer.metric_template(cost is not None, interventions > 0) % values
 
 
 def malformed_line(count: int, environment: str, timestamp_ms: int) -> str:

@@ -74,11 +74,10 @@ def reset_meter(meter: Meter | None = None) -> None:
 
 def lookup_budget_seconds(context: Any) -> float:
     """Seconds this invocation may spend starting profile lookups, from the context's remaining time."""
-    remaining = FUNCTION_TIMEOUT_SECONDS
-    get_remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(get_remaining):
-        with contextlib.suppress(Exception):
-            remaining = float(get_remaining()) / 1000
+    try:
+        remaining = float(context.get_remaining_time_in_millis()) / 1000
+    except Exception:  # no Lambda context (a test, a script): the function's own timeout
+        remaining = FUNCTION_TIMEOUT_SECONDS
     return max(0.0, min(LOOKUP_BUDGET_SECONDS, remaining - RESERVE_SECONDS))
 
 
