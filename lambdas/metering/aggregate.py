@@ -22,7 +22,7 @@ units are priced against the ``bedrock.guardrails`` catalog entry and reported u
 A call with nothing billable (a throttled call, zero tokens) costs 0 whatever its model: never unpriced.
 The Lambda prices at the rates in force today; replay (``price_at_record_time``) at each record's date.
 
-**Guardrail interventions.** A successful call that read no prompt token never reached the model: a
+**Guardrail interventions.** A successful call with no token at all never reached the model: a
 guardrail blocked it (an ``InvokeModel`` blocked by a guardrail is logged with no token counts and no
 ``errorCode``). Such records are invocations with zero tokens, and are counted in
 ``GuardrailInterventions`` when the record says so (a response body with ``amazon-bedrock-guardrailAction:
@@ -80,8 +80,6 @@ MAX_UNCATALOGUED_MODELS = 20
 MAX_REASONS_PER_BATCH = 50
 OTHER_REASONS = f"other reasons (more than {MAX_REASONS_PER_BATCH} distinct reasons in this batch)"
 _MAX_MODEL_CACHE = 10_000
-# Usage-shape bits (see Meter.meter) of the prompt: input, cache read, cache write. None set: no prompt read.
-_PROMPT_BITS = 0b1101
 _NO_WINDOW = (0, 1 << 62)
 # CloudWatch dimension values must be ASCII with a non-space character (max 1,024); anything else would get
 # the whole EMF document rejected, so such a model dimension becomes UNKNOWN_MODEL.
@@ -557,8 +555,8 @@ class Meter:
             succeeded = acc[0] - acc[1]
             doc = self._doc(docs, minute, att, models.dimension(entry, succeeded > 0))
             doc.add_counts(*acc)
-            if not shape_bits & _PROMPT_BITS:
-                # Successful calls of a per-token model (this path) that read no prompt: blocked before it.
+            if not shape_bits:
+                # Successful calls of a per-token model (this path) without a token: blocked before it ran.
                 doc.guardrail_interventions += succeeded
                 result.guardrail_interventions += succeeded
             usage = Usage(acc[3], acc[4], acc[5], acc[6])

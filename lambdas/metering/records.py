@@ -199,7 +199,7 @@ def parse_record(message: str | bytes) -> InvocationRecord | MalformedRecord:
         metadata = None
     if has_body:
         detail = record_detail(inp, out)
-        if detail is None and error is None and not i + cr + cw:
+        if detail is None and error is None and not i + o + cr + cw:
             # The bodies say no guardrail intervened: keep that (see aggregate, GuardrailInterventions).
             detail = NOTHING_NEW
         if detail is not None:

@@ -138,3 +138,8 @@ def test_a_blocked_record_and_a_normal_one_share_a_document(meter: Meter) -> Non
     normal = record(**usage(100, 10))  # same minute, model and feature as the blocked one
     (doc,) = meter.meter(log_events([blocked, normal])).docs
     assert (doc.invocations, doc.guardrail_interventions, doc.input_tokens) == (2, 1, 100)
+
+
+def test_a_call_with_any_token_is_not_taken_for_a_block(meter: Meter) -> None:
+    result = meter.meter(log_events([record(**usage(0, 5)), record(**usage(0, 0, cache_read=40))]))
+    assert (result.records, result.guardrail_interventions) == (2, 0)
