@@ -350,7 +350,8 @@ def classified_sql(
   SELECT file{line}, st, mid, ts, reg, inp_present, inp_known, out_present, out_known, body,
     coalesce(err, '') <> '' AS has_err, err,
     regexp_like({tokens}, {quote(_TOKENS_RE)}) AS tokens_ok,
-    i_t, {count("i_t")} AS i, {count("cr_t")} AS cr, {count("cw_t")} AS cw, {count("o_t")} AS o,
+    i_t, cr_t, cw_t, o_t,
+    {count("i_t")} AS i, {count("cr_t")} AS cr, {count("cw_t")} AS cw, {count("o_t")} AS o,
     arn_t{meta},
     ({unhashable}) AS meta_unhashable
   FROM rec
@@ -360,7 +361,8 @@ def classified_sql(
       WHEN body THEN {RESIDUE}
       WHEN coalesce(st, '') <> {quote(SCHEMA_TYPE)} OR coalesce(mid, '') = '' OR ts IS NULL
         OR coalesce(reg, '') = ''
-        OR (NOT has_err AND (NOT inp_known OR i_t IS NULL))
+        OR (NOT has_err AND (NOT inp_present
+          OR (i_t IS NULL AND (o_t IS NOT NULL OR cr_t IS NOT NULL OR cw_t IS NOT NULL))))
         OR NOT tokens_ok
         OR i < 0 OR cr < 0 OR cw < 0 OR o < 0
         OR i > {limit} OR cr > {limit} OR cw > {limit} OR o > {limit} OR i + cr + cw + o > {limit}

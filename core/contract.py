@@ -20,6 +20,9 @@ UNPRICED = "UnpricedInvocations"
 FAILED = "FailedInvocations"
 THROTTLED = "ThrottledInvocations"
 MALFORMED = "MalformedRecords"
+# Successful calls a guardrail blocked before the model ran (or the response says it intervened); in a
+# metering document only when non-zero (a metric per dimension combination costs money every month).
+GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
 # Count metrics of a metering document and the MetricDoc / Usage attribute each one carries.
 COUNT_METRICS: tuple[tuple[str, str], ...] = (
     (INVOCATIONS, "invocations"),
@@ -31,7 +34,7 @@ COUNT_METRICS: tuple[tuple[str, str], ...] = (
     (FAILED, "failed"),
     (THROTTLED, "throttled"),
 )
-METERING_METRICS = (*(name for name, _attr in COUNT_METRICS), COST, MALFORMED)
+METERING_METRICS = (*(name for name, _attr in COUNT_METRICS), COST, MALFORMED, GUARDRAIL_INTERVENTIONS)
 # Attribute name (MetricDoc, the evaluator's Usage, replay's totals) -> metering metric name.
 METRIC_OF_ATTRIBUTE: dict[str, str] = {attr: name for name, attr in COUNT_METRICS} | {"cost": COST}
 # Evaluator, [Environment, Application, Feature].

@@ -21,6 +21,22 @@ units are priced against the ``bedrock.guardrails`` catalog entry and reported u
 
 A call with nothing billable (a throttled call, zero tokens) costs 0 whatever its model: never unpriced.
 The Lambda prices at the rates in force today; replay (``price_at_record_time``) at each record's date.
+
+**Guardrail interventions.** A successful call with no token at all never reached the model: a
+guardrail blocked it (an ``InvokeModel`` blocked by a guardrail is logged with no token counts and no
+``errorCode``). Such records are invocations with zero tokens, and are counted in
+``GuardrailInterventions`` when the record says so (a response body with ``amazon-bedrock-guardrailAction:
+INTERVENED`` or ``stopReason: guardrail_intervened``) or, without bodies, for a model billed per token only
+(which cannot answer without reading a token). Records with bodies that say nothing of a guardrail are not
+counted, and neither are zero-token records of models billed per image, query or second.
+
+**Bounded.** The Lambda passes ``now_ms``: a record whose minute CloudWatch would drop (over 14 days old,
+over 2 hours ahead) is counted malformed with the reason, never emitted. Application inference profiles are
+looked up within the resolver's per-batch budget (``profiles``). The ``Model`` dimension takes a model id
+the price catalog knows, or one of at most ``MAX_UNCATALOGUED_MODELS`` other ids per container that served
+a successful call (a model newer than the catalog, a provisioned or custom model); anything else is
+``unknown``, so 10,000 distinct unknown ids make one dimension value, not 10,000. Unpriced reasons are kept
+for at most ``MAX_REASONS_PER_BATCH`` distinct reasons a batch.
 """
 
 from __future__ import annotations
@@ -34,8 +50,16 @@ from typing import Any, NamedTuple, cast
 from core.contract import UNKNOWN_MODEL
 from core.runtime_config import RuntimeConfig
 from lambdas.metering.attribution import Attribution, Attributor, profile_id_of
-from lambdas.metering.profiles import ProfileResolver
-from lambdas.metering.records import InvocationRecord, MalformedRecord, is_throttle, parse_record
+from lambdas.metering.profiles import LOOKUP_BUDGET_SECONDS, MAX_LOOKUPS_PER_BATCH, ProfileResolver
+from lambdas.metering.records import (
+    MAX_FUTURE_MS,
+    MAX_PAST_MS,
+    InvocationRecord,
+    MalformedRecord,
+    is_throttle,
+    parse_record,
+    timestamp_problem,
+)
 from lambdas.metering.usage_detail import RecordDetail
 from lambdas.pricing.catalog import (
     GUARDRAILS_MODEL_ID,
@@ -52,7 +76,11 @@ from lambdas.pricing.model_ids import Scope, resolve_model_id
 GUARDRAILS_MODEL = GUARDRAILS_MODEL_ID
 MALFORMED_SAMPLES_PER_BATCH = 20
 SNIPPET_BYTES = 200
+MAX_UNCATALOGUED_MODELS = 20
+MAX_REASONS_PER_BATCH = 50
+OTHER_REASONS = f"other reasons (more than {MAX_REASONS_PER_BATCH} distinct reasons in this batch)"
 _MAX_MODEL_CACHE = 10_000
+_NO_WINDOW = (0, 1 << 62)
 # CloudWatch dimension values must be ASCII with a non-space character (max 1,024); anything else would get
 # the whole EMF document rejected, so such a model dimension becomes UNKNOWN_MODEL.
 _SAFE_DIMENSION = re.compile(r"[\x21-\x7e]{1,256}")
@@ -106,7 +134,8 @@ _RULE_REASONS = {
 
 
 class ModelTable:
-    """modelId string → ModelEntry, cached for the life of the container (failed lookups: per batch)."""
+    """modelId string → ModelEntry, cached for the life of the container (failed or deferred lookups: per
+    batch); and the ``Model`` dimension values this container may emit."""
 
     def __init__(self, catalog: PriceCatalog, static_targets: Mapping[str, str], resolver: ProfileResolver):
         self._catalog = catalog
@@ -114,9 +143,21 @@ class ModelTable:
         self._resolver = resolver
         self.cache: dict[str, ModelEntry] = {}
         self.transient: dict[str, ModelEntry] = {}  # failures, forgotten at the next batch
+        self.admitted: set[str] = set()  # dimension values outside the catalog, admitted in this container
 
     def new_batch(self) -> None:
         self.transient.clear()
+
+    def dimension(self, entry: ModelEntry, succeeded: bool) -> str:
+        """The Model dimension of an aggregate: the catalog's model ids always; another id only when it
+        served a successful call and fewer than MAX_UNCATALOGUED_MODELS others were admitted; else unknown."""
+        dim = entry.dimension
+        if dim in self.admitted or dim == UNKNOWN_MODEL or self._catalog.model(dim) is not None:
+            return dim
+        if succeeded and len(self.admitted) < MAX_UNCATALOGUED_MODELS:
+            self.admitted.add(dim)
+            return dim
+        return UNKNOWN_MODEL
 
     def get(self, model_id: str) -> ModelEntry:
         hit = self.cache.get(model_id) or self.transient.get(model_id)
@@ -177,6 +218,7 @@ class MetricDoc:
     cache_write_tokens: int = 0
     cost_usd: Decimal | None = None  # None: nothing in this document could be priced
     unpriced: int = 0
+    guardrail_interventions: int = 0
 
     def add_counts(self, n: int, failed: int, throttled: int, i: int, o: int, cr: int, cw: int) -> None:
         self.invocations += n
@@ -194,11 +236,21 @@ class BatchResult:
     records: int = 0  # valid records metered
     malformed: int = 0
     malformed_samples: list[tuple[str, str, str]] = field(default_factory=list)  # (event id, reason, bytes)
-    unpriced_reasons: dict[str, int] = field(default_factory=dict)
+    unpriced_reasons: dict[str, int] = field(default_factory=dict)  # at most MAX_REASONS_PER_BATCH + 1
     estimated: dict[str, int] = field(default_factory=dict)  # why a cost is an estimate -> invocations
+    out_of_window: dict[str, int] = field(default_factory=dict)  # why CloudWatch would drop it -> records
+    guardrail_interventions: int = 0
+    profile_lookups: int = 0  # bedrock:GetInferenceProfile calls made for this batch
+    profiles_deferred: int = 0  # unknown profiles left for a later batch (budget spent)
 
     def total_cost(self) -> Decimal:
         return sum((d.cost_usd for d in self.docs if d.cost_usd is not None), Decimal(0))
+
+    def count_unpriced(self, reason: str, n: int) -> None:
+        reasons = self.unpriced_reasons
+        if reason not in reasons and len(reasons) >= MAX_REASONS_PER_BATCH:
+            reason = OTHER_REASONS
+        reasons[reason] = reasons.get(reason, 0) + n
 
 
 def _snippet(message: Any) -> str:
@@ -223,6 +275,7 @@ class _Detailed:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     usage: Usage = field(default_factory=Usage)  # what is priced (speech split, 1-hour writes apart)
+    interventions: int = 0  # successful calls the response body says a guardrail intervened in
 
 
 # (minute, attribution, modelId, region, long context, tier, why unpriced, usage shape)
@@ -271,6 +324,7 @@ class Aggregation:
                 mine.output_tokens += d.output_tokens
                 mine.cache_read_tokens += d.cache_read_tokens
                 mine.cache_write_tokens += d.cache_write_tokens
+                mine.interventions += d.interventions
                 mine.usage = mine.usage + d.usage
         for gkey, (n, usage) in other.guarded.items():
             gacc = self.guarded.get(gkey)
@@ -338,6 +392,7 @@ class Meter:
         self.catalog = catalog
         self.resolver = resolver or ProfileResolver()
         self.price_at_record_time = price_at_record_time
+        self._now_ms: int | None = None  # the current batch's clock (epoch ms), when the caller gave one
         self.models = ModelTable(catalog, runtime.profile_targets(), self.resolver)
         self.attributor = Attributor(
             runtime.metadata_rules,
@@ -359,20 +414,51 @@ class Meter:
         catalog = current_catalog(runtime.price_overrides(), runtime.pricing.discount_percent)
         return cls(runtime, catalog, resolver, price_at_record_time=price_at_record_time)
 
-    def meter(self, events: Iterable[Mapping[str, Any]]) -> BatchResult:
-        """Meter CloudWatch Logs events ({id, timestamp, message}). Never raises for a bad record."""
+    def meter(
+        self,
+        events: Iterable[Mapping[str, Any]],
+        *,
+        now_ms: int | None = None,
+        lookup_budget_seconds: float = LOOKUP_BUDGET_SECONDS,
+        max_lookups: int = MAX_LOOKUPS_PER_BATCH,
+    ) -> BatchResult:
+        """Meter CloudWatch Logs events ({id, timestamp, message}). Never raises for a bad record.
+
+        ``now_ms``: the clock (epoch ms) to check record timestamps against CloudWatch's window; None (replay
+        of old logs) checks nothing. ``lookup_budget_seconds`` / ``max_lookups``: this batch's budget of
+        application-inference-profile lookups (``ProfileResolver.begin_batch``).
+        """
         result = BatchResult()
-        self.finish(result, self.aggregate(events, result))
+        aggregation = self.aggregate(
+            events,
+            result,
+            now_ms=now_ms,
+            lookup_budget_seconds=lookup_budget_seconds,
+            max_lookups=max_lookups,
+        )
+        self.finish(result, aggregation)
+        result.profile_lookups = self.resolver.batch_calls
+        result.profiles_deferred = self.resolver.batch_deferred
         return result
 
     def aggregate(
-        self, events: Iterable[Mapping[str, Any]], result: BatchResult, into: Aggregation | None = None
+        self,
+        events: Iterable[Mapping[str, Any]],
+        result: BatchResult,
+        into: Aggregation | None = None,
+        *,
+        now_ms: int | None = None,
+        lookup_budget_seconds: float = LOOKUP_BUDGET_SECONDS,
+        max_lookups: int = MAX_LOOKUPS_PER_BATCH,
     ) -> Aggregation:
         """Parse, attribute and sum events (into ``into``, or a new Aggregation); malformed records and the
-        count of valid ones go to ``result``. Nothing is priced here."""
+        count of valid ones go to ``result``. Nothing is priced here (``finish``)."""
         into = into if into is not None else Aggregation()
+        self._now_ms = now_ms
         models = self.models
         models.new_batch()
+        self.resolver.begin_batch(max_lookups=max_lookups, budget_seconds=lookup_budget_seconds)
+        lo, hi = _NO_WINDOW if now_ms is None else (now_ms - MAX_PAST_MS, now_ms + MAX_FUTURE_MS)
         model_cache = models.cache
         attribute = self.attributor.attribute
         parse = parse_record
@@ -386,6 +472,9 @@ class Meter:
                     self._malformed(result, event, rec[0])
                     continue
                 minute, region, model_id, arn, metadata, error, i, o, cr, cw, detail = rec
+                if minute < lo or minute > hi:
+                    self._out_of_window(result, event, minute, now_ms or 0)
+                    continue
                 entry = model_cache.get(model_id) or models.get(model_id)
                 if detail is not None or entry[6] is not None:
                     self._detailed(rec, entry, detailed, guarded)
@@ -418,6 +507,11 @@ class Meter:
                 self._malformed(result, event, f"could not meter record: {type(exc).__name__}: {exc}")
         result.records += valid
         return into
+
+    def _out_of_window(self, result: BatchResult, event: Any, minute: int, now_ms: int) -> None:
+        reason = timestamp_problem(minute, now_ms) or "timestamp outside CloudWatch's window"
+        result.out_of_window[reason] = result.out_of_window.get(reason, 0) + 1
+        self._malformed(result, event, reason)
 
     def _detailed(
         self,
@@ -458,6 +552,8 @@ class Meter:
             acc.failed += 1
             if is_throttle(error):
                 acc.throttled += 1
+        elif detail is not None and detail.guardrail_intervened:
+            acc.interventions += 1
         acc.input_tokens += i
         acc.output_tokens += o
         acc.cache_read_tokens += cr
@@ -558,7 +654,7 @@ class Meter:
             return
         reason = problem or entry.unpriced_reason
         if reason is None and entry.base_model_id is not None:
-            at = minute if self.price_at_record_time else None
+            at = minute if self.price_at_record_time else self._now_ms  # None: today
             priced = self.catalog.price(
                 entry.base_model_id, region, entry.scope, usage, long_context=long_context, tier=tier, at=at
             )
@@ -569,8 +665,7 @@ class Meter:
                 return
             reason = priced.unpriced_reason or "no price"
         doc.unpriced += n
-        reason = reason or "model could not be resolved"
-        result.unpriced_reasons[reason] = result.unpriced_reasons.get(reason, 0) + n
+        result.count_unpriced(reason or "model could not be resolved", n)
 
     def finish(self, result: BatchResult, aggregation: Aggregation | Aggregates) -> None:
         """Fold the aggregates into one MetricDoc per (minute, application, feature, Model) and price each
@@ -580,22 +675,38 @@ class Meter:
             aggregation = Aggregation(sums=dict(aggregation))
         aggs, detailed, guarded = aggregation.sums, dict(aggregation.detailed), aggregation.guarded
         docs: dict[tuple[int, str, str, str], MetricDoc] = {}
-        for (minute, att, model_id, region, lc, _shape_bits), acc in aggs.items():
-            entry = self.models.get(model_id)
+        models = self.models
+        # Models that served a successful call are admitted first, so an aggregate's Model dimension does not
+        # depend on the order its aggregates come in (the Lambda's and replay's engines order them apart).
+        for key, acc in aggs.items():
+            if acc[0] > acc[1]:
+                models.dimension(models.get(key[2]), True)
+        for dkey, d in detailed.items():
+            if d.invocations > d.failed:
+                models.dimension(models.get(dkey[2]), True)
+        for (minute, att, model_id, region, lc, shape_bits), acc in aggs.items():
+            entry = models.get(model_id)
             if entry.unit_rule is not None:
                 self._unit_sums(detailed, (minute, att, model_id, region, lc), entry, acc)
                 continue
-            doc = self._doc(docs, minute, att, entry.dimension)
+            succeeded = acc[0] - acc[1]
+            doc = self._doc(docs, minute, att, models.dimension(entry, succeeded > 0))
             doc.add_counts(*acc)
+            if not shape_bits:
+                # Successful calls of a per-token model (this path) without a token: blocked before it ran.
+                doc.guardrail_interventions += succeeded
+                result.guardrail_interventions += succeeded
             usage = Usage(acc[3], acc[4], acc[5], acc[6])
             self._price_into(result, doc, entry, region, usage, acc[0], minute=minute, long_context=lc)
         for (minute, att, model_id, region, lc, tier, problem, _shape_names), d in detailed.items():
-            entry = self.models.get(model_id)
-            doc = self._doc(docs, minute, att, entry.dimension)
+            entry = models.get(model_id)
+            doc = self._doc(docs, minute, att, models.dimension(entry, d.invocations > d.failed))
             doc.add_counts(
                 d.invocations, d.failed, d.throttled, d.input_tokens, d.output_tokens, d.cache_read_tokens,
                 d.cache_write_tokens,
             )  # fmt: skip
+            doc.guardrail_interventions += d.interventions
+            result.guardrail_interventions += d.interventions
             self._price_into(
                 result, doc, entry, region, d.usage, d.invocations, minute=minute, long_context=lc,
                 tier=tier, problem=problem,

@@ -7,17 +7,21 @@ raise *after* (a retry would count the batch twice), so everything after the pri
 
 The Meter (runtime config, price catalog with overrides and discount, caches) is built on first use and
 kept for the life of the container. No AWS call is made to meter a record, except
-``bedrock:GetInferenceProfile`` for an application inference profile the config does not map.
+``bedrock:GetInferenceProfile`` for an application inference profile the config does not map: those run
+within a per-batch budget (``profiles``), at most ``LOOKUP_BUDGET_SECONDS`` and never once fewer than
+``RESERVE_SECONDS`` of the function's time remain (the Lambda context's remaining time), so that a batch
+of any number of unknown profiles finishes far inside the 60 s timeout instead of going to the DLQ.
 
-Metrics are serialized by ``emf`` with Powertools' EMF provider, one document per (minute, application,
-feature, model); the Powertools ``Metrics`` singleton is not used because it holds a single dimension/
-timestamp state per flush (see ``emf`` for why).
+Metrics are rendered by ``emf``, one document per (minute, application, feature, model), in the bytes
+Powertools' EMF provider writes; the Powertools ``Metrics`` singleton is not used because it holds a single
+dimension/timestamp state per flush.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -26,10 +30,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.runtime_config import load_runtime_config
 from lambdas.metering.aggregate import BatchResult, Meter
-from lambdas.metering.emf import build_documents, render
+from lambdas.metering.emf import render_batch
+from lambdas.metering.profiles import LOOKUP_BUDGET_SECONDS
 from lambdas.pricing.catalog_source import current_catalog
 
 logger = Logger(service="genai-guardrails-metering")
+
+# The function's timeout as the stack sets it (stacks/metering.py), for a context that cannot tell.
+FUNCTION_TIMEOUT_SECONDS = 60.0
+# No profile lookup starts with less than this left: the slowest lookup (~11 s: two attempts of 2 s
+# connect + 3 s read), metering the rest of a 10,000-record batch at 256 MB and printing, with room to spare.
+RESERVE_SECONDS = 25.0
+# Wall clock (epoch seconds) for record timestamps against CloudWatch's window; tests pin it.
+clock: Callable[[], float] = time.time
 
 _meter: Meter | None = None
 _follow_catalog = True  # False while a test or benchmark injected its own Meter
@@ -59,6 +72,15 @@ def reset_meter(meter: Meter | None = None) -> None:
     _follow_catalog = meter is None
 
 
+def lookup_budget_seconds(context: Any) -> float:
+    """Seconds this invocation may spend starting profile lookups, from the context's remaining time."""
+    try:
+        remaining = float(context.get_remaining_time_in_millis()) / 1000
+    except Exception:  # no Lambda context (a test, a script): the function's own timeout
+        remaining = FUNCTION_TIMEOUT_SECONDS
+    return max(0.0, min(LOOKUP_BUDGET_SECONDS, remaining - RESERVE_SECONDS))
+
+
 def _log_batch(result: BatchResult, documents: int, stale: int, log_group: str) -> None:
     for event_id, reason, first_bytes in result.malformed_samples:
         logger.warning(
@@ -75,6 +97,16 @@ def _log_batch(result: BatchResult, documents: int, stale: int, log_group: str) 
         )
     if result.estimated:
         logger.info("invocations priced at an estimate", extra={"reasons": result.estimated})
+    if result.out_of_window:
+        logger.warning(
+            "records outside CloudWatch's timestamp window counted as malformed, not emitted",
+            extra={"reasons": result.out_of_window},
+        )
+    if result.profiles_deferred:
+        logger.warning(
+            "application inference profile lookups deferred to a later batch (metered unpriced meanwhile)",
+            extra={"deferred": result.profiles_deferred, "looked_up": result.profile_lookups},
+        )
     if stale:
         logger.warning(
             "metric documents outside CloudWatch's timestamp window (14 days past, 2 hours future)",
@@ -88,25 +120,34 @@ def _log_batch(result: BatchResult, documents: int, stale: int, log_group: str) 
             "malformed": result.malformed,
             "documents": documents,
             "cost_usd": str(result.total_cost()),
+            "guardrail_interventions": result.guardrail_interventions,
+            "profile_lookups": result.profile_lookups,
         },
     )
 
 
-def meter_events(meter: Meter, log_events: list[dict[str, Any]], log_group: str = "") -> dict[str, Any]:
+def meter_events(
+    meter: Meter,
+    log_events: list[dict[str, Any]],
+    log_group: str = "",
+    *,
+    lookup_budget: float = LOOKUP_BUDGET_SECONDS,
+) -> dict[str, Any]:
     """Meter decoded log events, print their EMF, log; never raises once the EMF is printed."""
-    result = meter.meter(log_events)
-    documents, stale = build_documents(result, meter.runtime.environment, int(time.time() * 1000))
+    now_ms = int(clock() * 1000)
+    result = meter.meter(log_events, now_ms=now_ms, lookup_budget_seconds=lookup_budget)
+    text, documents, stale = render_batch(result, meter.runtime.environment, now_ms)
     if documents:
-        print(render(documents), flush=True)
+        print(text, flush=True)
     # ---- metrics are out: from here on, never raise (a retry of this batch would double-count) ----
     summary: dict[str, Any] = {
         "records": result.records,
         "malformed": result.malformed,
-        "documents": len(documents),
+        "documents": documents,
     }
     try:
         summary["cost_usd"] = str(result.total_cost())
-        _log_batch(result, len(documents), stale, log_group)
+        _log_batch(result, documents, stale, log_group)
     except Exception:  # pragma: no cover - logging must not undo a successful emission
         with contextlib.suppress(Exception):
             logger.exception("logging after emission failed; metrics were emitted")
@@ -123,4 +164,5 @@ def lambda_handler(event: CloudWatchLogsEvent, context: LambdaContext) -> dict[s
         return {"records": 0, "malformed": 0, "documents": 0, "ignored": decoded.message_type}
     meter = get_meter()
     log_events = decoded.raw_event.get("logEvents") or []
-    return meter_events(meter, log_events, str(decoded.raw_event.get("logGroup", "")))
+    log_group = str(decoded.raw_event.get("logGroup", ""))
+    return meter_events(meter, log_events, log_group, lookup_budget=lookup_budget_seconds(context))

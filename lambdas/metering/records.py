@@ -4,11 +4,15 @@ The result is either an ``InvocationRecord`` (a NamedTuple: cheap to build, no p
 ``MalformedRecord`` carrying a one-line reason. Validation rules:
 
 * the message is a JSON object whose ``schemaType`` is ``ModelInvocationLog``;
-* ``modelId`` and ``region`` are non-empty strings; ``timestamp`` is an ISO 8601 string (no zone = UTC);
+* ``modelId`` and ``region`` are non-empty strings; ``timestamp`` is an ISO 8601 string (no zone = UTC)
+  not before 1970 (a year-0001 timestamp would give a negative EMF timestamp); whether it is inside
+  CloudWatch's window (``timestamp_problem``) depends on the clock, so the Meter checks that;
 * token counts are JSON integers (not floats, strings or booleans), >= 0, and the record's total is at most
-  ``MAX_TOKENS_PER_RECORD``; ``input.inputTokenCount`` is required unless the record has an ``errorCode``;
-  ``output.outputTokenCount`` and the cache counts default to 0 when absent or null (embedding and failed
-  calls omit them);
+  ``MAX_TOKENS_PER_RECORD``; ``input.inputTokenCount`` is required when the record has other token counts
+  and no ``errorCode``; ``output.outputTokenCount`` and the cache counts default to 0 when absent or null
+  (embedding and failed calls omit them). A record with an ``input`` object and no token count at all is a
+  call that never reached the model (an ``InvokeModel`` a guardrail blocked is logged so: no counts, no
+  ``errorCode``): an invocation with zero tokens;
 * ``identity.arn`` and ``requestMetadata`` are optional (without them only fewer attribution rules apply).
 
 ``input.cacheWriteInputTokenCount`` counts all cache writes; only a response body says how many had a 1-hour
@@ -23,12 +27,15 @@ import json
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from lambdas.metering.usage_detail import RecordDetail, record_detail
+from lambdas.metering.usage_detail import NOTHING_NEW, RecordDetail, record_detail
 
 SCHEMA_TYPE = "ModelInvocationLog"
 MAX_TOKENS_PER_RECORD = 100_000_000
 _MINUTE_MS = 60_000
 _MAX_CACHED_TIMESTAMPS = 100_000
+# CloudWatch accepts metric data points up to 14 days old and up to 2 hours ahead of its clock.
+MAX_PAST_MS = 14 * 24 * 3600 * 1000
+MAX_FUTURE_MS = 2 * 3600 * 1000
 
 _loads = json.loads
 
@@ -70,6 +77,15 @@ def minute_of(timestamp: str) -> int | None:
         _minute_cache.clear()
     _minute_cache[timestamp] = minute
     return minute
+
+
+def timestamp_problem(minute_ms: int, now_ms: int) -> str | None:
+    """Why CloudWatch would drop a data point stamped ``minute_ms`` at ``now_ms`` (None: it keeps it)."""
+    if minute_ms < now_ms - MAX_PAST_MS:
+        return "timestamp more than 14 days old (CloudWatch drops such metric data)"
+    if minute_ms > now_ms + MAX_FUTURE_MS:
+        return "timestamp more than 2 hours ahead (CloudWatch drops such metric data)"
+    return None
 
 
 def _count_problem(name: str, value: Any) -> str:
@@ -115,6 +131,8 @@ def parse_record(message: str | bytes) -> InvocationRecord | MalformedRecord:
         minute = minute_of(ts)
         if minute is None:
             return MalformedRecord(f"timestamp {ts[:40]!r} is not ISO 8601")
+    if minute < 0:
+        return MalformedRecord(f"timestamp {ts[:40]!r} is before 1970")
     region = rec.get("region")
     if type(region) is not str or not region:
         return MalformedRecord("missing region")
@@ -139,15 +157,15 @@ def parse_record(message: str | bytes) -> InvocationRecord | MalformedRecord:
         out = {}
     has_body = "inputBodyJson" in inp or "outputBodyJson" in out
     i = inp.get("inputTokenCount")
-    if i is None and (error is not None or has_body):
-        i = 0
     o = out.get("outputTokenCount")
+    cr = inp.get("cacheReadInputTokenCount")
+    cw = inp.get("cacheWriteInputTokenCount")
+    if i is None and (error is not None or has_body or (o is None and cr is None and cw is None)):
+        i = 0  # failed, image/body record, or never reached the model (no count at all)
     if o is None:
         o = 0
-    cr = inp.get("cacheReadInputTokenCount")
     if cr is None:
         cr = 0
-    cw = inp.get("cacheWriteInputTokenCount")
     if cw is None:
         cw = 0
     if (
@@ -181,6 +199,9 @@ def parse_record(message: str | bytes) -> InvocationRecord | MalformedRecord:
         metadata = None
     if has_body:
         detail = record_detail(inp, out)
+        if detail is None and error is None and not i + o + cr + cw:
+            # The bodies say no guardrail intervened: keep that (see aggregate, GuardrailInterventions).
+            detail = NOTHING_NEW
         if detail is not None:
             if detail.cache_write_1h > cw:
                 return MalformedRecord(

@@ -14,7 +14,9 @@ response (``output.outputBodyJson``). Those bodies tell apart what the token cou
 * **images embedded** (``inputImage`` in a Titan Multimodal Embeddings request);
 * **rerank queries** (Cohere ``meta.billed_units.search_units``, else one query per 100 documents);
 * **seconds of generated video** (Nova Reel ``durationSeconds``);
-* **guardrail text units** per policy (``contentPolicyUnits`` ... anywhere in the response trace).
+* **guardrail text units** per policy (``contentPolicyUnits`` ... anywhere in the response trace);
+* whether a **guardrail intervened** (InvokeModel: ``"amazon-bedrock-guardrailAction": "INTERVENED"`` in the
+  response; Converse: ``"stopReason": "guardrail_intervened"``, also inside stream events).
 
 Without bodies (the default) none of this is known: the metering then prices tokens at the standard,
 on-demand, 5-minute-cache rates, and a model billed per image, query or speech token is metered as
@@ -52,6 +54,7 @@ class RecordDetail(NamedTuple):
     units: tuple[tuple[str, int], ...]  # non-text-token quantities, sorted (catalog rate field, count)
     guardrail_units: tuple[tuple[str, int], ...]  # guardrail text units, sorted (rate field, count)
     speech: tuple[int, int, int, int] | None  # (speech in, text in, speech out, text out) tokens
+    guardrail_intervened: bool = False  # the response says a guardrail blocked or rewrote the call
 
 
 def _walk(node: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
@@ -171,6 +174,15 @@ def _guardrail_units(response: Any) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(totals.items()))
 
 
+def _intervened(response: Any) -> bool:
+    for node in _walk(response):
+        if node.get("amazon-bedrock-guardrailAction") == "INTERVENED":
+            return True
+        if node.get("stopReason") == "guardrail_intervened":
+            return True
+    return False
+
+
 def record_detail(inp: Mapping[str, Any], out: Mapping[str, Any]) -> RecordDetail | None:
     """The detail of a record whose ``input`` / ``output`` carry bodies; None when they say nothing new."""
     request = inp.get("inputBodyJson")
@@ -198,6 +210,7 @@ def record_detail(inp: Mapping[str, Any], out: Mapping[str, Any]) -> RecordDetai
         units=tuple(sorted(units.items())),
         guardrail_units=_guardrail_units(response),
         speech=_speech(response),
+        guardrail_intervened=_intervened(response),
     )
     if detail == _NOTHING:
         return None
@@ -205,3 +218,6 @@ def record_detail(inp: Mapping[str, Any], out: Mapping[str, Any]) -> RecordDetai
 
 
 _NOTHING = RecordDetail(None, None, None, 0, (), (), None)
+# The detail of a record whose bodies say nothing new: what the metering gives a successful record with a
+# body and no prompt tokens, so that it is not taken for a guardrail block of a record without bodies.
+NOTHING_NEW = _NOTHING

@@ -59,8 +59,14 @@ def _s3() -> Any:
     global _s3_client
     if _s3_client is None:
         import boto3  # deferred: a Lambda without a price bucket never needs it
+        from botocore.config import Config
 
-        _s3_client = boto3.client("s3")
+        # Short timeouts: a slow S3 must cost a metering batch seconds (it keeps the last good catalog),
+        # never the function's timeout.
+        _s3_client = boto3.client(
+            "s3",
+            config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"}),
+        )
     return _s3_client
 
 

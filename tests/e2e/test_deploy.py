@@ -542,6 +542,9 @@ def test_invocation_logging_keeps_what_the_account_had(deployed: E2E) -> None:
 def _subscription_event(account: str, log_group: str) -> dict[str, Any]:
     lines = [line for line in INVOCATION_LOGS.read_text(encoding="utf-8").splitlines() if line.strip()]
     now = int(time.time() * 1000)
+    # Dated now: metering counts records CloudWatch would drop (over 14 days old) as malformed.
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now / 1000 - 60))
+    lines = [json.dumps({**json.loads(line), "timestamp": stamp}) for line in lines]
     payload = {
         "messageType": "DATA_MESSAGE",
         "owner": account,

@@ -129,7 +129,7 @@ def test_every_metric_matches_the_metering_contract(config: GuardrailsConfig) ->
                 assert namespace == "GenAI/Cost"
                 assert name in c.METERING_METRICS, name
                 assert dim_names in allowed, (name, dim_names)
-    assert set(c.METERING_METRICS) - {c.CACHE_WRITE_TOKENS} <= seen
+    assert set(c.METERING_METRICS) - {c.CACHE_WRITE_TOKENS, c.GUARDRAIL_INTERVENTIONS} <= seen
     assert {c.BUDGET_USED_PERCENT, c.FORECAST, c.BEDROCK_LATENCY, c.BEDROCK_TTFT} <= seen
     assert set(c.RECONCILE_METRICS) <= seen  # the "estimate vs bill" widget
 

@@ -6,7 +6,10 @@ import base64
 import copy
 import gzip
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +99,15 @@ def subscription_event(
 
 
 class LambdaContext(PowertoolsLambdaContext):
-    """Stand-in for the Lambda context (as Powertools' own tests use)."""
+    """Stand-in for the Lambda context (as Powertools' own tests use), of a function with a 60 s timeout
+    invoked when the context is created; ``clock`` (seconds) is what the remaining time is counted on."""
+
+    def __init__(self, timeout_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._deadline = clock() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+        return int((self._deadline - self._clock()) * 1000)
 
     function_name = "genai-guardrails-metering"
     function_version = "$LATEST"
@@ -105,6 +116,25 @@ class LambdaContext(PowertoolsLambdaContext):
     aws_request_id = "52fdfc07-2182-154f-163f-5f0f9a621d72"
     log_group_name = "/aws/lambda/genai-guardrails-metering"
     log_stream_name = "2026/11/02/[$LATEST]abc"
+
+
+@contextmanager
+def wall_clock_at(iso: str) -> Iterator[None]:
+    """The handler's wall clock pinned to an ISO 8601 instant (UTC when no zone): the sample records are
+    dated 2026-11-02 and the handler counts records outside CloudWatch's window as malformed."""
+    from lambdas.metering import handler
+
+    when = datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    saved = handler.clock
+    handler.clock = lambda: when
+    try:
+        yield
+    finally:
+        handler.clock = saved
+
+
+# An hour after the sample records' minutes (2026-11-02T14:05 .. 14:09).
+SAMPLES_NOW = "2026-11-02T15:00:00Z"
 
 
 def emf_documents(stdout: str) -> list[dict[str, Any]]:

@@ -19,11 +19,13 @@ from moto import mock_aws
 
 from lambdas.metering import handler
 from tests.unit.metering.helpers import (
+    SAMPLES_NOW,
     LambdaContext,
     data_records,
     emf_documents,
     sample_records,
     subscription_event,
+    wall_clock_at,
 )
 
 M = Decimal(1_000_000)
@@ -81,7 +83,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, runtime_file: Path) -> Iterator[None]:
     # The stack's profiles: the sample's a1b2c3d4e5f6 is the ticket-summary profile.
     monkeypatch.setenv("GUARDRAILS_PROFILE_FEATURES", json.dumps({"a1b2c3d4e5f6": "ticket-summary"}))
     handler.reset_meter()
-    with mock_aws():
+    with mock_aws(), wall_clock_at(SAMPLES_NOW):
         yield
     handler.reset_meter()
 

@@ -25,6 +25,7 @@ from tests.unit.metering.helpers import (
     LambdaContext,
     emf_documents,
     subscription_event,
+    wall_clock_at,
 )
 
 _config = load_config()
@@ -126,7 +127,16 @@ def broken_records(draw: st.DrawFn) -> str:
     elif kind == "model":
         rec["modelId"] = draw(st.sampled_from([None, "", 7, ["x"]]))
     else:
-        rec["timestamp"] = draw(st.sampled_from([None, 12, "", "not a time", "2026-13-45T99:00:00Z"]))
+        rec["timestamp"] = draw(
+            st.sampled_from(
+                [
+                    None, 12, "", "not a time", "2026-13-45T99:00:00Z",
+                    "0001-01-01T00:00:00Z",  # before 1970: a negative EMF timestamp
+                    "2026-10-19T14:59:00Z",  # over 14 days before the handler's clock (2026-11-02T15:00Z)
+                    "2026-11-02T17:01:00Z",  # over 2 hours after it
+                ]
+            )
+        )  # fmt: skip
     return json.dumps(rec)
 
 
@@ -168,7 +178,7 @@ def test_handler_never_raises_and_never_loses_a_valid_record(items: list[tuple[s
     handler.reset_meter(meter)
     try:
         out = io.StringIO()
-        with redirect_stdout(out):
+        with redirect_stdout(out), wall_clock_at("2026-11-02T15:00:00Z"):
             summary = handler.lambda_handler(subscription_event([m for _, m in items]), LambdaContext())
     finally:
         handler.reset_meter()
