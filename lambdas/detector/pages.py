@@ -1,0 +1,202 @@
+"""One feature, one evaluation: its tests (detect.py), its CloudWatch alarms, the model-mix materiality gate,
+the episode (paging.py), and the page a person reads. The detector Lambda and replay both call
+`evaluate_feature`; only where the metrics and the usage come from differs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lambdas.detector import paging
+from lambdas.detector.detect import Observation, observe
+from lambdas.detector.model import MINUTE_MS, DetectorSettings, FeatureSettings, FeatureState, FeatureView
+from lambdas.evaluator.change import Explanation, window_label
+
+SUBJECT_MAX = 100
+# How far back a page's explanation reaches: the window the firing test looked at, at least 5 minutes, at
+# most 3 hours (a day for the daily budget).
+EXPLAIN_MIN_MINUTES = 5
+EXPLAIN_MAX_MINUTES = 180
+GATE_RECHECK_MINUTES = 5  # a failed model-mix gate is checked again after this many minutes
+# Where a CloudWatch alarm's explanation window starts, in minutes before now.
+NATIVE_SPAN = {"hourly_limit": 59, "daily_budget": 1439, "tokens_ceiling": 4}
+RUNBOOK_ANCHORS = {
+    "traffic": "traffic",
+    "input_tokens": "tokens-per-request",
+    "output_tokens": "tokens-per-request",
+    "model_mix": "model-mix",
+    "retries": "throttles-and-retries",
+    "burst": "cost-burst",
+    "hourly_limit": "cost-rate",
+    "daily_budget": "daily-burn",
+    "tokens_ceiling": "tokens-per-request",
+}
+
+# (first minute, last minute, since) -> the explanation of that window
+Explainer = Callable[[int, int, int | None], Explanation]
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str  # JSON
+    summary: str  # what replay prints: the first lines a person reads
+
+
+@dataclass(frozen=True)
+class Outcome:
+    feature: str
+    observation: Observation
+    event: paging.PageEvent | None
+    message: Message | None
+
+
+def to_datetime(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * MINUTE_MS / 1000, UTC)
+
+
+def epoch_minute(when: datetime) -> int:
+    return int(when.timestamp() // 60)
+
+
+def explain_window(
+    causes: tuple[str, ...], observation: Observation, now: int
+) -> tuple[int, int, int | None]:
+    """(first minute, last minute, since) a page explains: from the earliest excursion among its causes."""
+    starts = [observation.signals[c].since for c in causes if c in observation.signals]
+    starts += [now - NATIVE_SPAN[c] for c in causes if c in NATIVE_SPAN]
+    since = min(starts) if starts else None
+    longest = max([EXPLAIN_MAX_MINUTES, *(NATIVE_SPAN[c] + 1 for c in causes if c in NATIVE_SPAN)])
+    first = now - EXPLAIN_MIN_MINUTES + 1 if since is None else since
+    first = max(min(first, now - EXPLAIN_MIN_MINUTES + 1), now - longest + 1)
+    return first, now, since
+
+
+def premium_cost_share(explanation: Explanation, premium_models: tuple[str, ...]) -> float:
+    total = sum(u.cost for u in explanation.after.values())
+    premium = sum(u.cost for m, u in explanation.after.items() if m in premium_models)
+    return 100.0 * premium / total if total > 0 else 0.0
+
+
+def evaluate_feature(
+    settings: DetectorSettings,
+    feature: FeatureSettings,
+    state: FeatureState,
+    view: FeatureView,
+    now: int,
+    alarms_in_alarm: Mapping[str, bool],
+    explainer: Explainer,
+) -> Outcome:
+    """Mutates `state` (tests, learning, episode). `alarms_in_alarm`: family -> its CloudWatch alarm is in
+    ALARM now."""
+    observation = observe(feature, state, view, now, bool(settings.premium_models))
+    firing = set(observation.signals) | {f for f, on in alarms_in_alarm.items() if on}
+    episode = state.episode
+    explained: dict[tuple[int, int, int | None], Explanation] = {}
+
+    def explain(window: tuple[int, int, int | None]) -> Explanation:
+        if window not in explained:
+            explained[window] = explainer(*window)
+        return explained[window]
+
+    if "model_mix" in firing and "model_mix" not in episode.drivers:
+        # Materiality: premium models must carry premium_share_percent of the cost the test looked at.
+        checked = episode.gate_checked.get("model_mix")
+        if checked is not None and now - checked < GATE_RECHECK_MINUTES:
+            firing.discard("model_mix")
+        else:
+            window = explain_window(("model_mix",), observation, now)
+            if premium_cost_share(explain(window), settings.premium_models) < feature.premium_share_percent:
+                firing.discard("model_mix")
+                episode.gate_checked["model_mix"] = now
+            else:
+                episode.gate_checked.pop("model_mix", None)
+    event = paging.decide(episode, sorted(firing), now, settings.hold_off_minutes, settings.repeat_hours)
+    message = None
+    if event is not None:
+        if event.is_page:
+            explanation = explain(explain_window(event.new_causes, observation, now))
+            message = page_message(settings, feature, event, observation, explanation)
+        else:
+            message = resolved_message(settings, feature, event)
+    return Outcome(feature.name, observation, event, message)
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode()[:SUBJECT_MAX]
+
+
+def page_message(
+    settings: DetectorSettings,
+    feature: FeatureSettings,
+    event: paging.PageEvent,
+    observation: Observation,
+    explanation: Explanation,
+) -> Message:
+    labels = [paging.CAUSE_LABELS.get(c, c) for c in event.new_causes]
+    what = {"new": "", "driver": "new cause: ", "reminder": "still: "}[event.reason]
+    subject = _ascii(f"GenAI cost page {settings.environment}/{feature.name}: {what}{', '.join(labels)}")
+    evidence = {
+        c: {
+            "statistic": round(observation.signals[c].statistic, 2),
+            "threshold": round(observation.signals[c].threshold, 2),
+            "since": to_datetime(observation.signals[c].since).isoformat(),
+            "detail": observation.signals[c].detail,
+        }
+        for c in event.causes
+        if c in observation.signals
+    }
+    alarms = {c: feature.alarm_names[c] for c in event.causes if c in feature.alarm_names}
+    anchor = (
+        RUNBOOK_ANCHORS.get(event.new_causes[0], "feature-pages") if event.new_causes else "feature-pages"
+    )
+    document = {
+        "summary": explanation.summary,
+        "alert": f"{feature.name}: {what}{', '.join(labels)}",
+        "reason": event.reason,
+        "account": settings.account,
+        "environment": settings.environment,
+        "application": feature.application,
+        "feature": feature.name,
+        "causes": list(event.causes),
+        "new_causes": list(event.new_causes),
+        "episode_start": to_datetime(event.episode_start).isoformat(),
+        "evidence": evidence,
+        "alarms": alarms,
+        "explanation": explanation.body,
+        "runbook": f"{settings.runbook_url}#{anchor}" if settings.runbook_url else None,
+    }
+    details = "; ".join(
+        observation.signals[c].detail
+        for c in event.causes
+        if c in observation.signals and observation.signals[c].detail
+    )
+    summary = f"{', '.join(labels)}{': ' + details if details else ''}. {explanation.summary}"
+    return Message(subject, json.dumps(document, indent=2), summary)
+
+
+def resolved_message(
+    settings: DetectorSettings, feature: FeatureSettings, event: paging.PageEvent
+) -> Message:
+    subject = _ascii(f"GenAI cost resolved {settings.environment}/{feature.name}")
+    start, end = to_datetime(event.episode_start), to_datetime(event.minute)
+    text = (
+        f"{feature.name}: nothing has fired for {settings.hold_off_minutes} min; the episode that began "
+        f"{start:%Y-%m-%d %H:%M} UTC is over (this is not a page)."
+    )
+    document = {
+        "summary": text,
+        "reason": "resolved",
+        "account": settings.account,
+        "environment": settings.environment,
+        "feature": feature.name,
+        "episode_start": start.isoformat(),
+        "resolved_at": end.isoformat(),
+    }
+    return Message(subject, json.dumps(document, indent=2), text)
+
+
+def current_label(first: int, last: int) -> str:
+    return window_label(to_datetime(first), to_datetime(last + 1))
