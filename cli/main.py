@@ -53,7 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--account", help="account name in the config (default: the first)")
     simulate.add_argument("--days", type=int, default=7)
     simulate.add_argument("--seed", type=int, default=1)
-    simulate.add_argument("--scale", type=float, default=1.0, help="traffic multiplier (default 1)")
+    simulate.add_argument(
+        "--volume",
+        action="append",
+        default=[],
+        metavar="[FEATURE=]CALLS_PER_MINUTE",
+        help="a feature's volume (calls per minute, weekday average); without FEATURE= every feature's "
+        "(repeatable; default: each feature's shape's own volume)",
+    )
+    simulate.add_argument("--progress", action="store_true", help="a progress bar on stderr")
     simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
     simulate.set_defaults(run=_simulate)
     from cli.prices import add_prices_parser

@@ -30,6 +30,7 @@ BASE_RESOURCES = {
     "account budget": 1,
     "metering": 9,  # log group, role, policy, function, async config, permission, DLQ + policy, filter
     "evaluator": 7,  # log group, role, policy, function, table, schedule rule, permission
+    "detector": 6,  # log group, role, policy, function, schedule rule, permission
     "metadata": 1,  # AWS::CDK::Metadata (CLI synth)
 }
 INVOCATION_LOGGING_CREATE = 8  # log group, delivery role + policy, custom resource + provider (4)
@@ -67,7 +68,11 @@ def _alarm_bytes(alarm: AlarmDefinition | CompositeAlarmDefinition, tag_bytes: i
 
 def account_stack_plan(config: GuardrailsConfig, account: Account, stack_name: str) -> StackPlan:
     alarm_set = build_alarm_set(
-        config, account, metering_function_name="metering", dead_letter_queue_name="metering-dlq"
+        config,
+        account,
+        metering_function_name="metering",
+        dead_letter_queue_name="metering-dlq",
+        detector_function_name="detector",
     )
     log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
     dashboards = account_dashboards(account, alarm_set, log_group)

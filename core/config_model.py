@@ -321,8 +321,8 @@ class FeatureAlarms(StrictModel):
     tokens_per_request_max: int | None = Field(
         default=None,
         gt=0,
-        description="Static ceiling on (input+output) tokens per request over 5 minutes (a CloudWatch alarm); "
-        "none by default.",
+        description="Static ceiling on (input+output) tokens per request over 5 minutes (a CloudWatch "
+        "alarm); none by default.",
     )
     anomaly_band_width: float = Field(
         default=3.0,
@@ -345,8 +345,8 @@ class FeatureAlarms(StrictModel):
     )
     throttle_percent: SharePercent = Field(
         default=5,
-        description="The retries test pages only when throttled or failed attempts are at least this share of "
-        "the feature's attempts over the minutes it looked at.",
+        description="The retries test pages only when throttled or failed attempts are at least this share "
+        "of the feature's attempts over the minutes it looked at.",
     )
     disabled: list[AlarmFamily] = Field(
         default_factory=list,
@@ -409,9 +409,9 @@ class Feature(StrictModel):
         default=None,
         gt=0,
         le=1_000_000,
-        description="Calls per minute in the feature's busiest hour, if known (`genai-guardrails tune` measures "
-        "it): the detector's traffic test uses it until it has learned the feature's own hours (a day), and "
-        "`genai-guardrails cost` sizes log ingestion from it.",
+        description="Calls per minute in the feature's busiest hour, if known (`genai-guardrails tune` "
+        "measures it): the detector's traffic test uses it until it has learned the feature's own hours (a "
+        "day), and `genai-guardrails cost` sizes log ingestion from it.",
     )
     alarms: FeatureAlarms = Field(default_factory=FeatureAlarms)
     inference_profile: InferenceProfileSpec | None = None

@@ -11,20 +11,12 @@ from constructs import Construct
 from core.alarm_definitions import build_alarm_set
 from core.alarm_model import AccountAlarmSet, AlarmDefinition
 from core.config_model import Account, GuardrailsConfig
-from stacks.feature_alarms import (
-    FeatureCompositeAlarms,
-    FeatureCostAlarms,
-    FeatureModelMixAlarms,
-    FeatureThrottleAlarms,
-    FeatureTokenAlarms,
-    FeatureTrafficAlarms,
-    metric_alarm,
-)
+from stacks.feature_alarms import FeatureCostAlarms, FeatureTokenAlarms, metric_alarm
 
 
 class AccountHealthAlarms(Construct):
-    """Unattributed share, unpriced and malformed records, metering Lambda errors and DLQ depth, and Bedrock
-    invocation-log delivery failures. Each pages the topic directly."""
+    """Unattributed share, unpriced and malformed records, metering Lambda errors and DLQ depth, Bedrock
+    invocation-log delivery failures, and the detector's own health. Each pages the topic directly."""
 
     def __init__(
         self,
@@ -54,6 +46,7 @@ class GuardrailAlarms(Construct):
         topic: sns.ITopic,
         metering_function: lambda_.IFunction | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
+        detector_function: lambda_.IFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.definitions: AccountAlarmSet = build_alarm_set(
@@ -61,25 +54,11 @@ class GuardrailAlarms(Construct):
             account,
             metering_function_name=metering_function.function_name if metering_function else None,
             dead_letter_queue_name=dead_letter_queue.queue_name if dead_letter_queue else None,
+            detector_function_name=detector_function.function_name if detector_function else None,
         )
         defs = self.definitions
         self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic)
-        self.traffic = FeatureTrafficAlarms(self, "Traffic", definitions=defs.family("traffic"), topic=topic)
         self.tokens = FeatureTokenAlarms(self, "Tokens", definitions=defs.family("tokens"), topic=topic)
-        self.model_mix = FeatureModelMixAlarms(
-            self, "ModelMix", definitions=defs.family("model_mix"), topic=topic
-        )
-        self.throttles = FeatureThrottleAlarms(
-            self, "Throttles", definitions=defs.family("throttles"), topic=topic
-        )
-        by_name = {
-            d.name: family.alarms[d.key]
-            for family in (self.cost, self.traffic, self.tokens, self.model_mix, self.throttles)
-            for d in family.definitions
-        }
-        self.composites = FeatureCompositeAlarms(
-            self, "Composite", definitions=defs.composites, children=by_name, topic=topic
-        )
         self.health = AccountHealthAlarms(
             self, "Health", definitions=defs.family("account_health"), topic=topic
         )

@@ -17,6 +17,7 @@ from stacks.anomaly_detection import BedrockAnomalyDetection
 from stacks.budgets import GuardrailBudgets
 from stacks.dashboards import GuardrailDashboards
 from stacks.data_key import GuardrailDataKey
+from stacks.detector import FeatureDetector
 from stacks.evaluator import BudgetEvaluator
 from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
@@ -120,16 +121,8 @@ class AccountGuardrailsStack(cdk.Stack):
             self.price_refresh.add_reader(self.metering.function)
             cdk.CfnOutput(self, "PriceCatalogBucketName", value=self.price_refresh.bucket.bucket_name)
 
-        # Alarms (one construct per family, definitions in stacks/alarm_definitions.py) and the evaluator.
-        self.alarms = GuardrailAlarms(
-            self,
-            "Alarms",
-            config=config,
-            account=account,
-            topic=self.notifications.topic,
-            metering_function=self.metering.function,
-            dead_letter_queue=self.metering.dead_letter_queue,
-        )
+        # The evaluator (budgets, forecast), the detector (per-feature tests and the pages), and the alarms
+        # (definitions in core/alarm_definitions.py; the detector pages for the feature alarms).
         self.evaluator = BudgetEvaluator(
             self,
             "Evaluator",
@@ -139,9 +132,30 @@ class AccountGuardrailsStack(cdk.Stack):
             data_key=self.data_key.key,
             schedule_minutes=account.evaluator.schedule_minutes,
             metrics_namespace=NAMESPACE,
-            alarm_name_prefix=alarm_name_prefix(account.name),
         )
         cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
+        self.detector = FeatureDetector(
+            self,
+            "Detector",
+            code=self.lambda_code,
+            topic=self.notifications.topic,
+            topic_key=self.notifications.key,
+            data_key=self.data_key.key,
+            table=self.evaluator.table,
+            metrics_namespace=NAMESPACE,
+            alarm_name_prefix=alarm_name_prefix(account.name),
+        )
+        cdk.CfnOutput(self, "DetectorFunctionName", value=self.detector.function.function_name)
+        self.alarms = GuardrailAlarms(
+            self,
+            "Alarms",
+            config=config,
+            account=account,
+            topic=self.notifications.topic,
+            metering_function=self.metering.function,
+            dead_letter_queue=self.metering.dead_letter_queue,
+            detector_function=self.detector.function,
+        )
 
         # Last, so the alarm-status widgets see every alarm defined above.
         self.dashboards = GuardrailDashboards.for_account(

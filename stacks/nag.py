@@ -49,7 +49,7 @@ PROFILE_LOOKUP_REASON = (
 
 
 ALARM_STATES_REASON = (
-    "The evaluator reads the states of this account's guardrail alarms, one per feature and kind, whose "
+    "The detector reads the states of this account's guardrail alarms, one per feature and kind, whose "
     "names all start with the account's alarm-name prefix; the grant is read-only (DescribeAlarms) and "
     "limited to that prefix in this account and region."
 )
@@ -62,7 +62,7 @@ def _arn_prefix(stack: cdk.Stack) -> str:
     return f"arn:{partition}"
 
 
-def evaluator_alarm_findings(stack: cdk.Stack, prefix: str) -> dict[str, str]:
+def detector_alarm_findings(stack: cdk.Stack, prefix: str) -> dict[str, str]:
     resource = f"{_arn_prefix(stack)}:cloudwatch:{stack.region}:{stack.account}:alarm:{prefix}*"
     return {f"{IAM5}[Resource::{resource}]": ALARM_STATES_REASON}
 
@@ -95,6 +95,13 @@ PRICE_REFRESH_FUNCTION: dict[str, str] = {
         "pricing:GetProducts, cloudwatch:ListMetrics/GetMetricData and cloudwatch:PutMetricData support no "
         "resource ARN, so IAM only accepts '*'; PutMetricData is limited to the GenAI/Cost namespace by a "
         "condition."
+    ),
+}
+
+DETECTOR_FUNCTION: dict[str, str] = {
+    f"{IAM5}[Resource::*]": (
+        "cloudwatch:GetMetricData/ListMetrics support no resource ARN, so IAM only accepts '*'; the grant is "
+        "read-only."
     ),
 }
 

@@ -48,7 +48,7 @@ class Observation:
 Increment = Callable[[Minute, int, float], float | None]
 
 
-def _visibility(state: FeatureState, age: int) -> float:
+def visibility(state: FeatureState, age: int) -> float:
     """Share of a minute's calls visible at that age (learned; prior VISIBILITY_PRIOR)."""
     seen, final = state.visibility[age], state.visibility[3]
     k = sq.VISIBILITY_PRIOR_CALLS
@@ -69,6 +69,8 @@ def _increments(
         inputs = stats_name == "input_tokens"
         cv2 = snap.input_cv2 if inputs else snap.output_cv2
         armed = snap.input_armed if inputs else snap.output_armed
+        inflation = snap.input_inflation if inputs else snap.output_inflation
+        centre = snap.input_centre if inputs else snap.output_centre
 
         def inc(x: Minute, m: int, _visible: float) -> float | None:
             if not armed:
@@ -76,7 +78,8 @@ def _increments(
             mean = sq.ratio_mean(stats, m)
             if mean is None or x.billed <= 0:
                 return 0.0
-            return sq.tokens_increment(mean, cv2, x.input_tokens if inputs else x.output_tokens, x.billed)
+            value = x.input_tokens if inputs else x.output_tokens
+            return sq.tokens_increment(mean, cv2, value, x.billed, inflation, centre)
 
         return inc
 
@@ -124,6 +127,7 @@ def _settle(
     x: Minute,
     increments: dict[str, Increment],
     thresholds: dict[str, float],
+    snap: sq.Snapshot,
 ) -> None:
     for family, increment in increments.items():
         value = increment(x, minute, 1.0)
@@ -153,14 +157,18 @@ def _settle(
     sq.decay_ratio(state.cost)
     billed = x.billed
     if learning["input_tokens"]:
+        mean = sq.ratio_mean(state.input_tokens, minute)
+        sq.learn_clusters(state.input_tokens, minute, x.input_tokens, billed, mean, snap.input_cv2)
         sq.learn_ratio(state.input_tokens, minute, x.input_tokens, billed)
     if learning["output_tokens"]:
+        mean = sq.ratio_mean(state.output_tokens, minute)
+        sq.learn_clusters(state.output_tokens, minute, x.output_tokens, billed, mean, snap.output_cv2)
         sq.learn_ratio(state.output_tokens, minute, x.output_tokens, billed)
     sq.learn_ratio(state.cost, minute, x.cost, billed)
     if learning["model_mix"]:
         sq.learn_mix(state, x.premium, x.calls)
     if learning["retries"]:
-        sq.learn_retries(state, x.failed, x.successful)
+        sq.learn_retries(state, minute, x.failed, x.successful)
     # How much of this minute was visible at ages 0..2, now that it is final.
     seen = state.pending.pop(str(minute), None)
     vis = state.visibility
@@ -186,7 +194,7 @@ def observe(
     families = [*increments, *(["burst"] if "burst" in settings.families else [])]
     thresholds = {f: sq.evidence_threshold(f, state, settings, snap) for f in families}
     for minute in range(start, last_settled + 1):
-        _settle(settings, state, minute, view.minute(minute), increments, thresholds)
+        _settle(settings, state, minute, view.minute(minute), increments, thresholds, snap)
     state.frontier = max(start, last_settled + 1)
     for key in [k for k in state.pending if int(k) < state.frontier]:
         del state.pending[key]
@@ -204,7 +212,7 @@ def observe(
         calls, failed = test.calls, test.failed
         armed = True
         for minute, age, x in newest:
-            value = increment(x, minute, _visibility(state, age))
+            value = increment(x, minute, visibility(state, age))
             if value is None:
                 armed = False
                 break

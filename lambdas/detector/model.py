@@ -128,6 +128,12 @@ class RatioStats:
     hours: list[list[float]] = field(default_factory=lambda: [[0.0, 0.0, 0.0, 0.0] for _ in range(24)])
     total: float = 0.0  # weighted sum of the quantity
     calls: float = 0.0  # weighted sum of calls
+    # Calls of one session share a context (a conversation, an agent's loop) across minutes, so a minute's
+    # log tokens per call is neither centred nor spread as independent calls' would be: the learned mean of
+    # its residual, and the spread of 10-minute sums of residuals against independent calls' (inflation).
+    # [sum of standardized residuals in the block so far, minutes in it, inflation, blocks seen, mean
+    # residual, minutes behind it]
+    blocks: list[float] = field(default_factory=lambda: [0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
 
 
 @dataclass
@@ -167,7 +173,9 @@ class FeatureState:
     output_tokens: RatioStats = field(default_factory=RatioStats)
     cost: RatioStats = field(default_factory=RatioStats)
     mix: list[float] = field(default_factory=lambda: [0.0, 0.0])  # premium calls, calls (weighted)
-    retries: list[float] = field(default_factory=lambda: [0.0, 0.0, 1.0, 0.0])  # failed, successful, disp, n
+    # failed, successful (weighted); failures in the 10-minute block so far and their expectation; the
+    # dispersion of blocks (throttling comes in bursts) and the blocks behind it.
+    retries: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0, 1.0, 0.0])
     # Visible successful calls of the newest minutes, by age, to learn how much of a minute is visible.
     pending: dict[str, list[float]] = field(default_factory=dict)
     visibility: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])  # visible by age, final

@@ -5,14 +5,17 @@ the episode (paging.py), and the page a person reads. The detector Lambda and re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lambdas.detector import paging
-from lambdas.detector.detect import Observation, observe
+from lambdas.detector.detect import PROVISIONAL_AGES, Observation, observe, visibility
 from lambdas.detector.model import MINUTE_MS, DetectorSettings, FeatureSettings, FeatureState, FeatureView
-from lambdas.evaluator.change import Explanation, window_label
+from lambdas.detector.sequential import PAUSE_SHARE
+from lambdas.evaluator.change import Explanation, UsageSource, explain_change, scaled, window_label
+from lambdas.evaluator.decomposition import Usage
+from lambdas.evaluator.service import catalog_weights
 
 SUBJECT_MAX = 100
 # How far back a page's explanation reaches: the window the firing test looked at, at least 5 minutes, at
@@ -36,6 +39,73 @@ RUNBOOK_ANCHORS = {
 
 # (first minute, last minute, since) -> the explanation of that window
 Explainer = Callable[[int, int, int | None], Explanation]
+
+
+class LandedUsage:
+    """The usage source of a page's explanation: the newest minutes, partly landed when the page goes out,
+    scaled up by the share of a minute the detector has learned is visible at that age (so a minute that
+    has shown a tenth of its calls does not read as traffic down 90%)."""
+
+    def __init__(self, source: UsageSource, now: int, visible: Sequence[float]) -> None:
+        self.source = source
+        self.now = now
+        self.visible = visible
+
+    def minutes(self, start: datetime, end: datetime) -> dict[datetime, dict[str, Usage]]:
+        out: dict[datetime, dict[str, Usage]] = {}
+        for when, per_model in self.source.minutes(start, end).items():
+            age = self.now - epoch_minute(when)
+            share = self.visible[age] if 0 <= age < len(self.visible) else 1.0
+            out[when] = dict(per_model) if share >= 1.0 else scaled(per_model, 1.0 / max(share, 0.05))
+        return out
+
+
+# The decomposition's factor each detector test watches.
+FAMILY_FACTORS = {
+    "traffic": "traffic",
+    "input_tokens": "input_tokens",
+    "output_tokens": "output_tokens",
+    "model_mix": "model_mix",
+    "retries": "retries",
+}
+
+
+def within_noise(observation: Observation) -> set[str]:
+    """Factors whose detector test runs and sees noise (its statistic under half its threshold): a move of
+    theirs in a short window is their usual variation, not a driver."""
+    return {
+        FAMILY_FACTORS[family]
+        for family, (statistic, threshold) in observation.statistics.items()
+        if family in FAMILY_FACTORS and statistic < PAUSE_SHARE * threshold
+    }
+
+
+def make_explainer(
+    settings: DetectorSettings,
+    feature: FeatureSettings,
+    source: UsageSource,
+    now: int,
+    state: FeatureState,
+    observation: Observation,
+) -> Explainer:
+    """The one way a page is explained, in the Lambda and in replay: `source` is what CloudWatch shows now."""
+    landed = LandedUsage(source, now, [visibility(state, age) for age in PROVISIONAL_AGES])
+    noise = within_noise(observation)
+
+    def explain(first: int, last: int, since: int | None) -> Explanation:
+        return explain_change(
+            landed,
+            feature.name,
+            to_datetime(first),
+            to_datetime(last + 1),
+            premium_models=settings.premium_models,
+            weights=lambda model: catalog_weights(model, settings.region),
+            current_label=current_label(first, last),
+            since=None if since is None else to_datetime(since),
+            within_noise=noise,
+        )
+
+    return explain
 
 
 @dataclass(frozen=True)
@@ -64,14 +134,16 @@ def epoch_minute(when: datetime) -> int:
 def explain_window(
     causes: tuple[str, ...], observation: Observation, now: int
 ) -> tuple[int, int, int | None]:
-    """(first minute, last minute, since) a page explains: from the earliest excursion among its causes."""
+    """(first minute, last minute, since) a page explains: from the earliest excursion among its causes to
+    the minute before the newest (that one has shown about a tenth of its calls when the page goes out)."""
+    last = now - 1
     starts = [observation.signals[c].since for c in causes if c in observation.signals]
     starts += [now - NATIVE_SPAN[c] for c in causes if c in NATIVE_SPAN]
     since = min(starts) if starts else None
     longest = max([EXPLAIN_MAX_MINUTES, *(NATIVE_SPAN[c] + 1 for c in causes if c in NATIVE_SPAN)])
-    first = now - EXPLAIN_MIN_MINUTES + 1 if since is None else since
-    first = max(min(first, now - EXPLAIN_MIN_MINUTES + 1), now - longest + 1)
-    return first, now, since
+    first = last - EXPLAIN_MIN_MINUTES + 1 if since is None else since
+    first = max(min(first, last - EXPLAIN_MIN_MINUTES + 1), last - longest + 1)
+    return first, last, since
 
 
 def premium_cost_share(explanation: Explanation, premium_models: tuple[str, ...]) -> float:
@@ -87,11 +159,12 @@ def evaluate_feature(
     view: FeatureView,
     now: int,
     alarms_in_alarm: Mapping[str, bool],
-    explainer: Explainer,
+    usage: UsageSource,
 ) -> Outcome:
     """Mutates `state` (tests, learning, episode). `alarms_in_alarm`: family -> its CloudWatch alarm is in
-    ALARM now."""
+    ALARM now. `usage`: the feature's per-model usage as CloudWatch shows it now (for the explanation)."""
     observation = observe(feature, state, view, now, bool(settings.premium_models))
+    explainer = make_explainer(settings, feature, usage, now, state, observation)
     firing = set(observation.signals) | {f for f, on in alarms_in_alarm.items() if on}
     episode = state.episode
     explained: dict[tuple[int, int, int | None], Explanation] = {}

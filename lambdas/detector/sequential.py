@@ -31,7 +31,7 @@ TRAFFIC_RHO = 2.5
 LN_RHO = math.log(TRAFFIC_RHO)
 TOKENS_SHIFT = math.log(2.0)
 MIX_SHIFT = 0.15
-RETRY_SHIFT = 0.2
+RETRY_SHIFT = 1.0
 # Thresholds: a test on noise reaches its threshold about once in ARL_MINUTES (at the busiest hour).
 ARL_MINUTES = 180 * 1440
 K0_FLOOR = 0.2  # per-minute drift floor of the rule (sparse features)
@@ -51,6 +51,7 @@ SPREAD_MEMORY = 2000  # observations behind a dispersion estimate
 SHRINK_CALLS = 30.0  # an hour's per-call mean is pulled towards the overall mean by this many calls
 MIN_CALLS = 100.0  # calls a per-call test needs before it runs
 MIN_SPREAD_MINUTES = 30  # minutes with calls behind a spread estimate before its test runs
+MIN_CLUSTER_BLOCKS = 12  # 10-minute blocks behind the clustering estimate (two hours) before it runs
 SPREAD_CAUTION = 20.0
 MIN_BUCKET_MINUTES = 60  # minutes an hour bucket needs before its own rate is used
 MIN_RATE = 0.01  # calls per minute: an hour that never sees a call still expects a little
@@ -170,13 +171,47 @@ def ratio_spread(stats: RatioStats) -> tuple[float, float]:
     return cv2 * (1.0 + SPREAD_CAUTION / (minutes + 1.0)), minutes
 
 
-def tokens_increment(mean: float, cv2: float, value: float, calls: float) -> float:
-    """Gaussian log-likelihood ratio of ln(value / calls / mean) for a shift of TOKENS_SHIFT."""
-    if calls <= 0 or mean <= 0:
-        return 0.0
+def log_residual(mean: float, cv2: float, value: float, calls: float) -> tuple[float, float]:
+    """(ln(value / calls / mean) + v / 2, v): the log of a minute's tokens per call against the mean,
+    centred as independent log-normal calls would be (Fenton-Wilkinson), and its variance v for them."""
     v = math.log1p(cv2 / calls)
     y = math.log(max(value / calls, mean * 1e-3) / mean)
-    return (TOKENS_SHIFT / v) * (y + v / 2.0 - TOKENS_SHIFT / 2.0)
+    return y + v / 2.0, v
+
+
+def tokens_increment(
+    mean: float, cv2: float, value: float, calls: float, inflation: float = 1.0, centre: float = 0.0
+) -> float:
+    """Gaussian log-likelihood ratio of a minute's log residual for a shift of TOKENS_SHIFT, against the
+    learned centre and the independent-call variance times the learned inflation."""
+    if calls <= 0 or mean <= 0:
+        return 0.0
+    r, v = log_residual(mean, cv2, value, calls)
+    v *= inflation
+    return (TOKENS_SHIFT / v) * (r - centre - TOKENS_SHIFT / 2.0)
+
+
+def learn_clusters(
+    stats: RatioStats, minute: int, value: float, calls: float, mean: float | None, cv2: float
+) -> None:
+    """Learn the residuals' centre (per minute) and inflation (the variance of 10-minute sums of
+    standardized residuals per minute in them: 1 for independent calls)."""
+    blocks = stats.blocks
+    if calls > 0 and mean is not None and mean > 0:
+        r, v = log_residual(mean, cv2, value, calls)
+        n = blocks[5] + 1.0
+        blocks[4] += max(1.0 / (n + 5.0), 1.0 / SPREAD_MEMORY) * (r - blocks[4])
+        blocks[5] = n
+        blocks[0] += (r - blocks[4]) / math.sqrt(v)
+        blocks[1] += 1.0
+    if minute % BLOCK_MINUTES == BLOCK_MINUTES - 1:
+        if blocks[1] > 0:
+            observed = blocks[0] ** 2 / blocks[1]
+            n = blocks[3] + 1.0
+            a = max(1.0 / (n + 5.0), 1.0 / BLOCK_MEMORY)
+            blocks[2] = max(1.0, blocks[2] + a * (observed - blocks[2]))
+            blocks[3] = n
+        blocks[0] = blocks[1] = 0.0
 
 
 def decay_ratio(stats: RatioStats) -> None:
@@ -225,8 +260,9 @@ def learn_mix(state: FeatureState, premium: float, calls: float) -> None:
 
 
 def retry_rates(state: FeatureState) -> tuple[float, float, float]:
-    """(theta0, theta1, dispersion): failed attempts per successful call, normal and designed."""
-    failed, successful, spread, _n = state.retries
+    """(theta0, theta1, dispersion): failed attempts per successful call, normal and designed, and the
+    dispersion of failures over 10-minute blocks (throttling comes in bursts of a few minutes)."""
+    failed, successful, _bf, _be, spread, _n = state.retries
     theta0 = (failed + 0.5) / (successful + 50.0)
     theta1 = max(theta0 + RETRY_SHIFT, 3.0 * theta0)
     return theta0, theta1, max(1.0, spread)
@@ -237,17 +273,21 @@ def retry_increment(state: FeatureState, failed: float, successful: float) -> fl
     return (failed * math.log(theta1 / theta0) - successful * (theta1 - theta0)) / spread
 
 
-def learn_retries(state: FeatureState, failed: float, successful: float) -> None:
+def learn_retries(state: FeatureState, minute: int, failed: float, successful: float) -> None:
+    r = state.retries
     theta0, _theta1, _spread = retry_rates(state)
-    if successful > 0:
-        expected = theta0 * successful
-        observed = (failed - expected) ** 2 / max(expected, 0.05)
-        n = state.retries[3] + 1.0
-        a = max(1.0 / (n + 5.0), 1.0 / SPREAD_MEMORY)
-        state.retries[2] += a * (observed - state.retries[2])
-        state.retries[3] = n
-    state.retries[0] = _decay(state.retries[0], DAY_MEMORY) + failed
-    state.retries[1] = _decay(state.retries[1], DAY_MEMORY) + successful
+    r[2] += failed
+    r[3] += theta0 * successful
+    if minute % BLOCK_MINUTES == BLOCK_MINUTES - 1:
+        if r[3] > 0:
+            observed = (r[2] - r[3]) ** 2 / max(r[3], 0.5)
+            n = r[5] + 1.0
+            a = max(1.0 / (n + 5.0), 1.0 / BLOCK_MEMORY)
+            r[4] += a * (observed - r[4])
+            r[5] = n
+        r[2] = r[3] = 0.0
+    r[0] = _decay(r[0], DAY_MEMORY) + failed
+    r[1] = _decay(r[1], DAY_MEMORY) + successful
 
 
 # ---- burst -------------------------------------------------------------------------------------------------
@@ -276,6 +316,10 @@ class Snapshot:
     cost_cv2: float
     input_armed: bool
     output_armed: bool
+    input_inflation: float
+    output_inflation: float
+    input_centre: float
+    output_centre: float
     clusters: float  # typical dispersion of the feature's call counts
     block_spread: float  # dispersion of 10-minute counts
     fallback: tuple[float, float] | None  # expectation for an hour not seen yet
@@ -317,7 +361,12 @@ def snapshot(state: FeatureState, settings: FeatureSettings) -> Snapshot:
     for name, stats in (("input", state.input_tokens), ("output", state.output_tokens), ("cost", state.cost)):
         cv2, minutes = ratio_spread(stats)
         spreads[name] = cv2
-        armed[name] = stats.calls >= MIN_CALLS and stats.total > 0 and minutes >= MIN_SPREAD_MINUTES
+        armed[name] = (
+            stats.calls >= MIN_CALLS
+            and stats.total > 0
+            and minutes >= MIN_SPREAD_MINUTES
+            and stats.blocks[3] >= MIN_CLUSTER_BLOCKS
+        )
     seen = [dispersion(c[1], c[2]) for c in state.traffic if c[0] >= MIN_BUCKET_MINUTES]
     block_spread = max(1.0, state.blocks[2])
     clusters = max(sum(seen) / len(seen) if seen else 2.0, block_spread)
@@ -328,6 +377,10 @@ def snapshot(state: FeatureState, settings: FeatureSettings) -> Snapshot:
         spreads["cost"],
         armed["input"],
         armed["output"],
+        state.input_tokens.blocks[2],
+        state.output_tokens.blocks[2],
+        state.input_tokens.blocks[4],
+        state.output_tokens.blocks[4],
         clusters,
         block_spread,
         _fallback(state, settings, block_spread),
@@ -340,8 +393,10 @@ def drift_per_minute(family: str, state: FeatureState, snap: Snapshot) -> float:
     if family == "traffic":
         return peak * (TRAFFIC_RHO - 1.0 - LN_RHO)
     if family in ("input_tokens", "output_tokens"):
-        cv2 = snap.input_cv2 if family == "input_tokens" else snap.output_cv2
-        return peak * TOKENS_SHIFT**2 / (2.0 * math.log1p(cv2))
+        inputs = family == "input_tokens"
+        cv2 = snap.input_cv2 if inputs else snap.output_cv2
+        inflation = snap.input_inflation if inputs else snap.output_inflation
+        return peak * TOKENS_SHIFT**2 / (2.0 * inflation * math.log1p(cv2))
     if family == "model_mix":
         p0, p1 = mix_shares(state)
         return peak * (p0 * math.log(p0 / p1) + (1.0 - p0) * math.log((1.0 - p0) / (1.0 - p1)))

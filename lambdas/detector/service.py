@@ -12,10 +12,8 @@ from typing import Any
 from core.contract import NAMESPACE, feature_dimensions
 from core.runtime_config import DeployEnvironment, load_runtime_config
 from lambdas.detector import cloudwatch, pages, store
-from lambdas.detector.model import LOOKBACK_MINUTES, DetectorSettings, FeatureSettings
-from lambdas.evaluator import change
+from lambdas.detector.model import LOOKBACK_MINUTES, DetectorSettings
 from lambdas.evaluator.cloudwatch import CloudWatchUsage
-from lambdas.evaluator.service import catalog_weights
 
 
 @dataclass(frozen=True)
@@ -45,28 +43,6 @@ def load(environ: Mapping[str, str] | None = None) -> tuple[DetectorSettings, De
         alarm_name_prefix=runtime.evaluator.alarm_name_prefix,
     )
     return settings, deployment
-
-
-def explainer_for(
-    cw: Any, settings: DetectorSettings, feature: FeatureSettings, namespace: str
-) -> pages.Explainer:
-    source = CloudWatchUsage(
-        cw, namespace, feature_dimensions(settings.environment, feature.application, feature.name)
-    )
-
-    def explain(first: int, last: int, since: int | None) -> change.Explanation:
-        return change.explain_change(
-            source,
-            feature.name,
-            pages.to_datetime(first),
-            pages.to_datetime(last + 1),
-            premium_models=settings.premium_models,
-            weights=lambda model: catalog_weights(model, settings.region),
-            current_label=pages.current_label(first, last),
-            since=None if since is None else pages.to_datetime(since),
-        )
-
-    return explain
 
 
 def run(
@@ -106,7 +82,11 @@ def run(
                 views[feature.name],
                 minute,
                 cloudwatch.in_alarm(feature, alarm_states),
-                explainer_for(cw, settings, feature, deployment.namespace),
+                CloudWatchUsage(
+                    cw,
+                    deployment.namespace,
+                    feature_dimensions(settings.environment, feature.application, feature.name),
+                ),
             )
             result.outcomes.append(outcome)
             if outcome.message is not None:

@@ -8,7 +8,7 @@ the Lambdas, the replayed metrics in replay), so replay prints what the Lambda w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -63,7 +63,7 @@ def total(models_by_minute: Mapping[datetime, ModelUsage]) -> dict[str, Usage]:
     return out
 
 
-def _scaled(models: Mapping[str, Usage], factor: float) -> dict[str, Usage]:
+def scaled(models: Mapping[str, Usage], factor: float) -> dict[str, Usage]:
     return {m: Usage(**{f.name: getattr(u, f.name) * factor for f in fields(u)}) for m, u in models.items()}
 
 
@@ -89,9 +89,11 @@ def explain_change(
     weights: Callable[[str], Weights],
     current_label: str,
     since: datetime | None = None,
+    within_noise: Collection[str] = (),
 ) -> Explanation:
     """Explain [start, end). `since`: when the change began, if the caller knows (the detector does); else
-    the change point of the main driver over 5-minute buckets."""
+    the change point of the main driver over 5-minute buckets. `within_noise`: factors not to name as the
+    driver (the detector's own tests see their usual variation)."""
     current = source.minutes(start, end)
     after = total(current)
     days = comparison_days(start)
@@ -104,10 +106,10 @@ def explain_change(
         for model, usage in total(minutes).items():
             before[model] = before.get(model, Usage()) + usage
     if kept:
-        before = _scaled(before, 1.0 / len(kept))
+        before = scaled(before, 1.0 / len(kept))
     result = decompose(before, after, weights)
-    ranked = explain.drivers(result, before, after, premium_models)
-    top = next((d for d in ranked if not d.unchanged), None)
+    ranked = explain.drivers(result, before, after, premium_models, within_noise)
+    top = next((d for d in ranked if not d.unchanged and not d.within_noise), None)
     if (
         since is None
         and top is not None
@@ -125,7 +127,7 @@ def explain_change(
                 lo, hi = at - timedelta(days=d), upper - timedelta(days=d)
                 for model, usage in total({t: u for t, u in minutes.items() if lo <= t < hi}).items():
                     acc[model] = acc.get(model, Usage()) + usage
-            base.append(_scaled(acc, 1.0 / len(kept)) if kept else {})
+            base.append(scaled(acc, 1.0 / len(kept)) if kept else {})
         since = explain.change_point(top.factor, buckets, base, top.before, top.after, mix)
     base_label = _base_label(start, len(kept))
     text = explain.summary(feature, result, ranked, current_label, base_label, since)

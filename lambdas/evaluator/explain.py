@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,6 +131,7 @@ class Driver:
     after: float | None
     unchanged: bool
     text: str
+    within_noise: bool = False  # moved, but the detector's own test on it sees its usual variation
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +141,7 @@ class Driver:
             "before": None if self.before is None else round(self.before, 4),
             "after": None if self.after is None else round(self.after, 4),
             "unchanged": self.unchanged,
+            "within_noise": self.within_noise,
             "text": self.text,
         }
 
@@ -157,9 +159,15 @@ def throttle_storm(before: ModelUsage, after: ModelUsage) -> bool:
 
 
 def drivers(
-    decomposition: Decomposition, before: ModelUsage, after: ModelUsage, premium: Sequence[str]
+    decomposition: Decomposition,
+    before: ModelUsage,
+    after: ModelUsage,
+    premium: Sequence[str],
+    within_noise: Collection[str] = (),
 ) -> list[Driver]:
-    """Every factor, largest contribution first, with its observable before -> after."""
+    """Every factor with its observable before -> after: those that moved first, largest contribution first;
+    then those that moved within their usual variation (`within_noise`: factors whose detector test sees
+    noise), then the unchanged ones."""
     mix_label, mix = mix_models(before, after, premium)
     floor = max(1e-9, UNCHANGED_SHARE * abs(decomposition.change))
     storm = throttle_storm(before, after)
@@ -192,9 +200,12 @@ def drivers(
                 f"{detail[:-1] if detail.endswith(')') else detail}; throttled attempts per successful call "
                 f"{throttles_per_call(before):.2f} -> {throttles_per_call(after):.2f})"
             )
-        text = f"{label} unchanged" if unchanged else detail
-        result.append(Driver(factor, contribution, change, b, a, unchanged, text))
-    return result
+        noise = not unchanged and factor in within_noise
+        text = (
+            f"{label} unchanged" if unchanged else detail + (" within its usual variation" if noise else "")
+        )
+        result.append(Driver(factor, contribution, change, b, a, unchanged, text, noise))
+    return sorted(result, key=lambda d: (d.unchanged, d.within_noise))  # stable: by contribution within
 
 
 def summary(
@@ -208,10 +219,15 @@ def summary(
     before, after = decomposition.before, decomposition.after
     change = fmt_pct(pct(before, after))
     head = f"{feature}: {usd(after)} {current_label} vs {usd(before)} {base_label} ({change})."
-    moved = [d for d in ranked if not d.unchanged]
+    moved = [d for d in ranked if not d.unchanged and not d.within_noise]
+    noisy = [d for d in ranked if d.within_noise]
     still = sorted((d for d in ranked if d.unchanged), key=lambda d: FACTORS.index(d.factor))
     if not moved:
-        return f"{head} Driver: none; no factor moved cost by more than {UNCHANGED_SHARE:.0%} of the change."
+        listed = "".join(f"; {d.text}" for d in noisy)
+        return (
+            f"{head} Driver: none; no factor moved cost by more than {UNCHANGED_SHARE:.0%} of the change "
+            f"beyond its usual variation{listed}."
+        )
     first = moved[0].text + (f" since {since:%H:%M} UTC" if since is not None else "")
-    rest = [d.text for d in moved[1:]] + [d.text for d in still]
+    rest = [d.text for d in moved[1:]] + [d.text for d in noisy] + [d.text for d in still]
     return f"{head} Driver: {first}" + "".join(f"; {r}" for r in rest) + "."

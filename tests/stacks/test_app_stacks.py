@@ -107,10 +107,13 @@ def test_too_many_features_for_one_stack_is_a_config_error(
             "monthly_budget_usd": 100,
             "daily_budget_usd": 10,
             "hourly_limit_usd": 1,
+            # Each feature: an inference profile and its budget, three alarms.
+            "inference_profile": {"copy_from": "us.anthropic.claude-haiku-4-5-20251001-v1:0"},
+            "alarms": {"tokens_per_request_max": 1000},
         }
-        for i in range(70)
+        for i in range(95)
     ]
     data["accounts"] = [account]
     with pytest.raises(ConfigError) as info:
         check_rules(parse_config(data))
-    assert re.match(r"accounts\[0\]\.features: 70 features need \d+ CloudFormation", info.value.problems[0])
+    assert re.match(r"accounts\[0\]\.features: 95 features need \d+ CloudFormation", info.value.problems[0])

@@ -61,9 +61,12 @@ def test_plan_matches_a_stack_with_every_option_on(
 
 
 def test_too_many_features_fail_validate_with_the_field_and_the_count(example_data: dict[str, Any]) -> None:
-    data = everything_on(example_data, 70)
+    data = everything_on(example_data, 85)
+    for feature in data["accounts"][0]["features"][5:]:  # a profile, its budget and three alarms each
+        feature["inference_profile"] = {"copy_from": "amazon.nova-micro-v1:0"}
+        feature["alarms"] = {"tokens_per_request_max": 1000}
     with pytest.raises(ConfigError) as info:
         check_rules(parse_config(data))
     (problem,) = info.value.problems
-    assert problem.startswith("accounts[0].features: 75 features need ")
+    assert problem.startswith("accounts[0].features: 90 features need ")
     assert f"CloudFormation allows {MAX_RESOURCES} per stack" in problem

@@ -319,8 +319,9 @@ def test_a_throttle_storm_that_costs_nothing_is_still_named(world: World) -> Non
     world.settings = replace(world.settings, thresholds=(Threshold(1, "actual"),))
     world.run()
     summary = only_message(world)["body"]["summary"]
-    assert "(+0%). Driver: retries +0% (1.00 -> 1.00, +$0.00; throttled attempts per successful call 0.00 -> " in (
-        summary
+    assert (
+        "(+0%). Driver: retries +0% (1.00 -> 1.00, +$0.00; throttled attempts per successful call 0.00 -> "
+        in (summary)
     )
 
 
