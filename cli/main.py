@@ -1,4 +1,5 @@
-"""`genai-guardrails`: validate a config, replay invocation logs through the guardrails, simulate traffic."""
+"""`genai-guardrails`: validate a config, replay invocation logs through the guardrails, simulate traffic,
+tune detection from your own logs, price what a config deploys."""
 
 from __future__ import annotations
 
@@ -65,8 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
     simulate.set_defaults(run=_simulate)
     from cli.prices import add_prices_parser
+    from cli.tune import add_tune_parser
 
     add_prices_parser(commands)
+    add_tune_parser(commands)
     return parser
 
 
