@@ -59,7 +59,6 @@ from lambdas.detector.pages import evaluate_feature
 from lambdas.metering.records import InvocationRecord, parse_record
 
 INCIDENT_NATS = 8.0  # a day's maximum this far above the median day's is an incident, not noise
-RULE_BAND = 2.0  # never more than this below the default rule
 MIN_DAYS = 3  # days a test must have run to be calibrated
 MARGIN_NATS = 1.0
 ROLLING_HOUR = 60
@@ -164,7 +163,8 @@ def profile(
 
 
 class _Maxima:
-    """Observer: each test's daily maximum statistic, per feature, and its threshold."""
+    """Observer: each test's daily maximum excess over its threshold (statistic - threshold, nats; negative
+    while it stays under), per feature, and the highest threshold the rule gave it."""
 
     def __init__(self) -> None:
         self.daily: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
@@ -177,32 +177,36 @@ class _Maxima:
             if family == "burst":
                 continue
             days = self.daily[feature][family]
-            days[day] = max(days.get(day, 0.0), stat)
+            days[day] = max(days.get(day, -1e9), stat - threshold)
             counts = self.armed[feature][family]
             counts[day] = counts.get(day, 0) + 1
-            self.rule[feature][family] = threshold
+            rules = self.rule[feature]
+            rules[family] = max(rules.get(family, 0.0), threshold)
 
 
-def calibrate(maxima: _Maxima, feature: str, rules: Mapping[str, float]) -> dict[str, Calibration]:
+def calibrate(maxima: _Maxima, feature: str) -> dict[str, Calibration]:
+    """Per test: the extra evidence the history asks for, on top of the rule (0: the rule holds, nothing
+    recommended); the recommendation is the rule's highest threshold plus that, a constant at least as
+    strict as the rule at every hour."""
     out: dict[str, Calibration] = {}
     for family, days in maxima.daily[feature].items():
         armed = maxima.armed[feature][family]
         full = sorted(d for d in days if armed.get(d, 0) >= 720)  # days the test ran at least 12 hours
         values = [days[d] for d in full]
-        rule = rules.get(family, maxima.rule[feature].get(family, sq.MIN_EVIDENCE))
+        rule = maxima.rule[feature].get(family, sq.MIN_EVIDENCE)
         if len(values) < MIN_DAYS:
             out[family] = Calibration(family, rule, values, None)
             continue
         median = statistics.median(values)
         incidents = [(d, v) for d, v in zip(full, values, strict=True) if v > median + INCIDENT_NATS]
         rest = [v for v in values if v <= median + INCIDENT_NATS]
-        value = max(median + math.log(30.0) + MARGIN_NATS, max(rest) + 0.5, rule - RULE_BAND, sq.MIN_EVIDENCE)
-        value = min(round(value, 1), 60.0)
+        extra = max(0.0, median + math.log(30.0) + MARGIN_NATS, max(rest) + 0.5)
+        recommended = None if extra <= 0 else min(round(rule + extra, 1), 60.0)
         out[family] = Calibration(
             family,
             rule,
             values,
-            value,
+            recommended,
             [(datetime.fromtimestamp(d * 86400, UTC).strftime("%Y-%m-%d"), v) for d, v in incidents],
         )
     return out
@@ -229,7 +233,7 @@ def recommend(
     changes: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
     for feature in account.features:
-        calibrations[feature.name] = calibrate(maxima, feature.name, {})
+        calibrations[feature.name] = calibrate(maxima, feature.name)
         incidents = sorted(
             {
                 int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp() // 86400)
@@ -282,9 +286,9 @@ def recommend(
         for family, c in calibrations[feature.name].items():
             for day, value in c.incidents:
                 notes.append(
-                    f"{feature.name}: on {day} the {family} test reached {value:.1f} (most days peak near "
-                    f"{statistics.median(c.daily_max):.1f}): an incident? that day is left out of the "
-                    "calibration and of the cost figures."
+                    f"{feature.name}: on {day} the {family} test went {value:+.1f} nats past its threshold "
+                    f"(most days peak at {statistics.median(c.daily_max):+.1f}): an incident? that day is "
+                    "left out of the calibration and of the cost figures."
                 )
         changes[feature.name] = change
     return Tuning(start_ms, minutes, profiles, calibrations, changes, notes)
@@ -482,22 +486,25 @@ def print_tuning(tuning: Tuning, account: Any, out: TextIO) -> None:
         )
     families = ["traffic", "input_tokens", "output_tokens", "model_mix", "retries"]
     print(
-        "\nevidence each test needs (nats): the default rule -> recommended, from the median and largest "
-        "daily maximum of the test on your history",
+        "\nevidence each test needs (nats): the rule's highest threshold -> recommended (only where your "
+        "history is noisier than the rule allows), from the median and largest daily maximum of statistic - "
+        "threshold",
         file=out,
     )
-    print(f"{'feature':<16} " + " ".join(f"{fam:>20}" for fam in families), file=out)
+    print(f"{'feature':<16} " + " ".join(f"{fam:>22}" for fam in families), file=out)
     for name, cals in tuning.calibrations.items():
         cells = []
         for fam in families:
             c = cals.get(fam)
             if c is None:
-                cells.append(f"{'-':>20}")
-            elif c.recommended is None:
-                cells.append(f"{f'{c.rule:.1f} (too little data)':>20}")
-            else:
-                med, top = statistics.median(c.daily_max), max(c.daily_max)
-                cells.append(f"{f'{c.rule:.1f}->{c.recommended:.1f} ({med:.1f}/{top:.1f})':>20}")
+                cells.append(f"{'-':>22}")
+                continue
+            if not c.daily_max or len(c.daily_max) < MIN_DAYS:
+                cells.append(f"{f'{c.rule:.1f} (too little data)':>22}")
+                continue
+            med, top = statistics.median(c.daily_max), max(c.daily_max)
+            target = "rule" if c.recommended is None else f"{c.recommended:.1f}"
+            cells.append(f"{f'{c.rule:.1f}->{target} ({med:+.1f}/{top:+.1f})':>22}")
         print(f"{name:<16} " + " ".join(cells), file=out)
     if tuning.detections:
         print(

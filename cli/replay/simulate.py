@@ -34,7 +34,6 @@ import json
 import math
 import random
 import sys
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -315,7 +314,7 @@ def record(
         "accountId": account_id,
         "identity": {"arn": arn},
         "region": region,
-        "requestId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "requestId": _request_id(rng),
         "operation": op,
         "modelId": model,
     }
@@ -334,7 +333,7 @@ def record(
 
 def _variant(rng: random.Random, rec: dict[str, Any], **changes: Any) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(json.dumps(rec))
-    out["requestId"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    out["requestId"] = _request_id(rng)
     for key, value in changes.items():
         if key == "output_tokens":
             out.setdefault("output", {})["outputTokenCount"] = value
@@ -518,8 +517,9 @@ def messages(
                 for d in by_feature.get(src.name, ())
                 if d.start_minute <= minute < d.start_minute + d.duration_minutes
             ]
+            share = THROTTLE_BURST_SHARE if minute <= src.throttling_until else shape.throttle_rate / 2
+            prefix = base.strftime("%Y-%m-%dT%H:%M:")
             for second, context in sorted(calls):
-                when = base + timedelta(seconds=second)
                 model = premium if rng.random() < shape.premium_share else _pick(rng, shape.models)
                 i = max(1, int(context * rng.lognormvariate(math.log(shape.input_median), shape.input_sigma)))
                 o = 0
@@ -530,9 +530,15 @@ def messages(
                     if shape.cache_read_median
                     else 0
                 )
+                throttled = rng.random() < share
+                if not active and not throttled:  # the common case, formatted directly
+                    yield _line(f"{prefix}{second:02d}Z", account, src, shape.operation, model, i, o, cr, rng)
+                    if counter is not None:
+                        counter[0] += 1
+                    continue
                 rec = record(
                     rng,
-                    when,
+                    base + timedelta(seconds=second),
                     account.account_id,
                     account.region,
                     src.arn,
@@ -548,9 +554,8 @@ def messages(
                     begin = start + timedelta(minutes=d.start_minute)
                     span = (begin, begin + timedelta(minutes=d.duration_minutes))
                     out = [r for each in out for r in inject(d.kind, each, rng, d.model or premium, span)]
-                share = THROTTLE_BURST_SHARE if minute <= src.throttling_until else shape.throttle_rate / 2
-                for r in sorted(out, key=lambda x: str(x["timestamp"])):
-                    if "errorCode" not in r and rng.random() < share:
+                for n, r in enumerate(sorted(out, key=lambda x: str(x["timestamp"]))):
+                    if "errorCode" not in r and (throttled if n == 0 else rng.random() < share):
                         retry = _variant(
                             rng, r, errorCode="ThrottlingException", input_tokens=0, output_tokens=0
                         )
@@ -561,6 +566,26 @@ def messages(
                     yield dumps(r, separators=(",", ":"))
                     if counter is not None:
                         counter[0] += 1
+
+
+def _request_id(rng: random.Random) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _line(
+    stamp: str, account: Any, src: _Source, op: str, model: str, i: int, o: int, cr: int, rng: random.Random
+) -> str:
+    """`json.dumps(record(...))`, formatted directly (the simulator's hot loop; no string needs escaping)."""
+    cache = f',"cacheReadInputTokenCount":{cr},"cacheWriteInputTokenCount":0' if cr else ""
+    meta = "" if src.meta is None else ',"requestMetadata":' + json.dumps(src.meta, separators=(",", ":"))
+    return (
+        f'{{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"{stamp}",'
+        f'"accountId":"{account.account_id}","identity":{{"arn":"{src.arn}"}},"region":"{account.region}",'
+        f'"requestId":"{_request_id(rng)}","operation":"{op}","modelId":"{model}",'
+        f'"input":{{"inputContentType":"application/json","inputTokenCount":{i}{cache}}},'
+        f'"output":{{"outputContentType":"application/json","outputTokenCount":{o}}}{meta}}}'
+    )
 
 
 def simulate(

@@ -167,15 +167,16 @@ class FeatureState:
     settled_minutes: int = 0  # minutes learned from so far
     traffic: list[list[float]] = field(default_factory=lambda: [[0.0, 0.0, 0.0] for _ in range(48)])
     # Calls arrive in clusters that span minutes (sessions, agent loops): dispersion of 10-minute counts
-    # against their expectation. [calls in the block so far, expected so far, dispersion, blocks seen]
-    blocks: list[float] = field(default_factory=lambda: [0.0, 0.0, 1.0, 0.0])
+    # against their expectation. [calls in the block so far, expected so far, weighted sum of squared
+    # deviations of blocks, weighted sum of their expectations]
+    blocks: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
     input_tokens: RatioStats = field(default_factory=RatioStats)
     output_tokens: RatioStats = field(default_factory=RatioStats)
     cost: RatioStats = field(default_factory=RatioStats)
     mix: list[float] = field(default_factory=lambda: [0.0, 0.0])  # premium calls, calls (weighted)
     # failed, successful (weighted); failures in the 10-minute block so far and their expectation; the
-    # dispersion of blocks (throttling comes in bursts) and the blocks behind it.
-    retries: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    # blocks' weighted sums of squared deviations and of expectations (throttling comes in bursts).
+    retries: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     # Visible successful calls of the newest minutes, by age, to learn how much of a minute is visible.
     pending: dict[str, list[float]] = field(default_factory=dict)
     visibility: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])  # visible by age, final

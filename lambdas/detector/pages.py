@@ -22,7 +22,6 @@ SUBJECT_MAX = 100
 # most 3 hours (a day for the daily budget).
 EXPLAIN_MIN_MINUTES = 5
 EXPLAIN_MAX_MINUTES = 180
-GATE_RECHECK_MINUTES = 5  # a failed model-mix gate is checked again after this many minutes
 # Where a CloudWatch alarm's explanation window starts, in minutes before now.
 NATIVE_SPAN = {"hourly_limit": 59, "daily_budget": 1439, "tokens_ceiling": 4}
 RUNBOOK_ANCHORS = {
@@ -146,9 +145,14 @@ def explain_window(
     return first, last, since
 
 
-def premium_cost_share(explanation: Explanation, premium_models: tuple[str, ...]) -> float:
-    total = sum(u.cost for u in explanation.after.values())
-    premium = sum(u.cost for m, u in explanation.after.items() if m in premium_models)
+def premium_cost_share(usage: UsageSource, premium_models: tuple[str, ...], first: int, last: int) -> float:
+    """Premium models' share of the feature's cost over minutes first..last, as CloudWatch shows it now."""
+    total = premium = 0.0
+    for per_model in usage.minutes(to_datetime(first), to_datetime(last + 1)).values():
+        for model, u in per_model.items():
+            total += u.cost
+            if model in premium_models:
+                premium += u.cost
     return 100.0 * premium / total if total > 0 else 0.0
 
 
@@ -174,18 +178,16 @@ def evaluate_feature(
             explained[window] = explainer(*window)
         return explained[window]
 
-    if "model_mix" in firing and "model_mix" not in episode.drivers:
-        # Materiality: premium models must carry premium_share_percent of the cost the test looked at.
-        checked = episode.gate_checked.get("model_mix")
-        if checked is not None and now - checked < GATE_RECHECK_MINUTES:
+    signal = observation.signals.get("model_mix")
+    if signal is not None and "model_mix" in firing and "model_mix" not in episode.drivers:
+        # Materiality: premium models must carry premium_share_percent of the cost of the minutes the test
+        # looked at (one GetMetricData read while the test fires and the gate has not passed).
+        share = premium_cost_share(usage, settings.premium_models, signal.since, now)
+        if share < feature.premium_share_percent:
             firing.discard("model_mix")
+            episode.gate_checked["model_mix"] = now
         else:
-            window = explain_window(("model_mix",), observation, now)
-            if premium_cost_share(explain(window), settings.premium_models) < feature.premium_share_percent:
-                firing.discard("model_mix")
-                episode.gate_checked["model_mix"] = now
-            else:
-                episode.gate_checked.pop("model_mix", None)
+            episode.gate_checked.pop("model_mix", None)
     event = paging.decide(episode, sorted(firing), now, settings.hold_off_minutes, settings.repeat_hours)
     message = None
     if event is not None:

@@ -4,7 +4,7 @@ log-likelihood-ratio increment one minute adds to each CUSUM statistic.
 Every test is a one-sided CUSUM, S = max(0, S + increment), that pages when S reaches its evidence
 threshold h. The increments are log-likelihood ratios of a designed change against the learned baseline, so
 on noise S drifts down and crosses h about once in e^h / (its downward drift per minute) minutes (Siegmund);
-the default h sets that to ARL_MINUTES at the feature's busiest hour. See docs/alarms.md for the math.
+the default h sets that to ARL_MINUTES at the volume expected in the hour evaluated. See docs/alarms.md.
 
 * traffic: successful calls per minute, quasi-Poisson against the rate of the same hour of a weekday (or
   weekend day), designed for TRAFFIC_RHO x the rate; the increment is divided by the hour's dispersion
@@ -32,7 +32,7 @@ LN_RHO = math.log(TRAFFIC_RHO)
 TOKENS_SHIFT = math.log(2.0)
 MIX_SHIFT = 0.15
 RETRY_SHIFT = 1.0
-# Thresholds: a test on noise reaches its threshold about once in ARL_MINUTES (at the busiest hour).
+# Thresholds: a test on noise reaches its threshold about once in ARL_MINUTES, whatever the hour's volume.
 ARL_MINUTES = 180 * 1440
 K0_FLOOR = 0.2  # per-minute drift floor of the rule (sparse features)
 MIN_EVIDENCE = 8.0
@@ -58,6 +58,9 @@ MIN_RATE = 0.01  # calls per minute: an hour that never sees a call still expect
 SNAPSHOT_MINUTES = 15
 BLOCK_MINUTES = 10
 BLOCK_MEMORY = 1000  # blocks (~a week)
+# Until blocks have shown how counts cluster, assume they do: a dispersion of 2 worth 20 expected calls.
+DISPERSION_PRIOR = 2.0
+PRIOR_CALLS = 20.0
 # Burst: the next 15 minutes' cost, lower-bounded at BURST_Z standard deviations.
 BURST_Z = 3.0
 BURST_RELEASE = 0.8
@@ -92,17 +95,37 @@ def traffic_expectation(state: FeatureState, snap: Snapshot, minute: int) -> tup
     """(expected successful calls, dispersion) for one minute; None while the test cannot run yet (no prior
     and less than a day of history). The dispersion is the larger of the hour's (minute counts) and the
     feature's over 10-minute blocks (clusters that span minutes)."""
+    return traffic_expectation_at(state, snap.block_spread, snap.fallback, minute)
+
+
+def traffic_expectation_at(
+    state: FeatureState, block_spread: float, fallback: tuple[float, float] | None, minute: int
+) -> tuple[float, float] | None:
     weight, mean, var = state.traffic[bucket(minute)]
     if weight >= MIN_BUCKET_MINUTES:
-        return max(mean, MIN_RATE), max(dispersion(mean, var), snap.block_spread)
+        return max(mean, MIN_RATE), max(dispersion(mean, var), block_spread)
     # An hour not seen yet: expect the busiest hour seen (or the configured volume), so the test can only
     # be slow there, never noisy.
-    return snap.fallback
+    return fallback
 
 
 def traffic_increment(expected: tuple[float, float], successful: float, visible: float = 1.0) -> float:
     mean, spread = expected
     return (successful * LN_RHO - mean * visible * (TRAFFIC_RHO - 1.0)) / spread
+
+
+def block_dispersion(sums: list[float], observed: float, expected: float) -> None:
+    """One 10-minute block into a dispersion estimate kept as exponentially weighted sums [sum of
+    (observed - expected)^2, sum of expected]: their ratio is the variance-to-mean ratio of block counts
+    (1 for Poisson), unbiased however few calls a block expects."""
+    keep = 1.0 - 1.0 / BLOCK_MEMORY
+    sums[0] = sums[0] * keep + (observed - expected) ** 2
+    sums[1] = sums[1] * keep + expected
+
+
+def dispersion_of(squares: float, expected: float) -> float:
+    """The block dispersion, with a prior of DISPERSION_PRIOR worth PRIOR_CALLS expected calls."""
+    return max(1.0, (squares + DISPERSION_PRIOR * PRIOR_CALLS) / (expected + PRIOR_CALLS))
 
 
 def learn_blocks(state: FeatureState, minute: int, successful: float) -> None:
@@ -115,11 +138,9 @@ def learn_blocks(state: FeatureState, minute: int, successful: float) -> None:
         blocks[1] += max(mean, MIN_RATE)
     if minute % BLOCK_MINUTES == BLOCK_MINUTES - 1:
         if blocks[1] > 0:
-            observed = (blocks[0] - blocks[1]) ** 2 / max(blocks[1], 0.5)
-            n = blocks[3] + 1.0
-            a = max(1.0 / (n + 5.0), 1.0 / BLOCK_MEMORY)
-            blocks[2] += a * (observed - blocks[2])
-            blocks[3] = n
+            pair = [blocks[2], blocks[3]]
+            block_dispersion(pair, blocks[0], blocks[1])
+            blocks[2], blocks[3] = pair
         blocks[0] = blocks[1] = 0.0
 
 
@@ -262,10 +283,10 @@ def learn_mix(state: FeatureState, premium: float, calls: float) -> None:
 def retry_rates(state: FeatureState) -> tuple[float, float, float]:
     """(theta0, theta1, dispersion): failed attempts per successful call, normal and designed, and the
     dispersion of failures over 10-minute blocks (throttling comes in bursts of a few minutes)."""
-    failed, successful, _bf, _be, spread, _n = state.retries
+    failed, successful, _bf, _be, squares, expected = state.retries
     theta0 = (failed + 0.5) / (successful + 50.0)
     theta1 = max(theta0 + RETRY_SHIFT, 3.0 * theta0)
-    return theta0, theta1, max(1.0, spread)
+    return theta0, theta1, dispersion_of(squares, expected)
 
 
 def retry_increment(state: FeatureState, failed: float, successful: float) -> float:
@@ -280,11 +301,9 @@ def learn_retries(state: FeatureState, minute: int, failed: float, successful: f
     r[3] += theta0 * successful
     if minute % BLOCK_MINUTES == BLOCK_MINUTES - 1:
         if r[3] > 0:
-            observed = (r[2] - r[3]) ** 2 / max(r[3], 0.5)
-            n = r[5] + 1.0
-            a = max(1.0 / (n + 5.0), 1.0 / BLOCK_MEMORY)
-            r[4] += a * (observed - r[4])
-            r[5] = n
+            pair = [r[4], r[5]]
+            block_dispersion(pair, r[2], r[3])
+            r[4], r[5] = pair
         r[2] = r[3] = 0.0
     r[0] = _decay(r[0], DAY_MEMORY) + failed
     r[1] = _decay(r[1], DAY_MEMORY) + successful
@@ -310,7 +329,7 @@ def burst_projection(cost_cv2: float, clusters: float, spent: float, recent: Min
 class Snapshot:
     """What one evaluation needs from the learned state, computed once (the loops are over buckets)."""
 
-    peak: float  # successful calls per minute in the busiest hour
+    rate: float  # successful calls per minute expected in the hour evaluated (the busiest if not learned)
     input_cv2: float
     output_cv2: float
     cost_cv2: float
@@ -349,13 +368,13 @@ def current_snapshot(state: FeatureState, settings: FeatureSettings, now: int) -
     ):
         fallback = cached["fallback"]
         return Snapshot(**{**cached, "fallback": None if fallback is None else (fallback[0], fallback[1])})
-    snap = snapshot(state, settings)
+    snap = snapshot(state, settings, now)
     state.snapshot = {name: getattr(snap, name) for name in snap.__dataclass_fields__}
     state.snapshot_at = now
     return snap
 
 
-def snapshot(state: FeatureState, settings: FeatureSettings) -> Snapshot:
+def snapshot(state: FeatureState, settings: FeatureSettings, now: int) -> Snapshot:
     spreads = {}
     armed = {}
     for name, stats in (("input", state.input_tokens), ("output", state.output_tokens), ("cost", state.cost)):
@@ -368,10 +387,12 @@ def snapshot(state: FeatureState, settings: FeatureSettings) -> Snapshot:
             and stats.blocks[3] >= MIN_CLUSTER_BLOCKS
         )
     seen = [dispersion(c[1], c[2]) for c in state.traffic if c[0] >= MIN_BUCKET_MINUTES]
-    block_spread = max(1.0, state.blocks[2])
+    block_spread = dispersion_of(state.blocks[2], state.blocks[3])
     clusters = max(sum(seen) / len(seen) if seen else 2.0, block_spread)
+    fallback = _fallback(state, settings, block_spread)
+    expected = traffic_expectation_at(state, block_spread, fallback, now)
     return Snapshot(
-        peak_rate(state, settings),
+        expected[0] if expected is not None else peak_rate(state, settings),
         spreads["input"],
         spreads["output"],
         spreads["cost"],
@@ -383,13 +404,14 @@ def snapshot(state: FeatureState, settings: FeatureSettings) -> Snapshot:
         state.output_tokens.blocks[4],
         clusters,
         block_spread,
-        _fallback(state, settings, block_spread),
+        fallback,
     )
 
 
 def drift_per_minute(family: str, state: FeatureState, snap: Snapshot) -> float:
-    """How fast the family's statistic falls on noise at the busiest hour (its H0 drift per minute)."""
-    peak = snap.peak
+    """How fast the family's statistic falls on noise at this hour's expected volume (its H0 drift per
+    minute): with the threshold ln(ARL_MINUTES x this), noise crosses it once in ARL_MINUTES at any hour."""
+    peak = snap.rate
     if family == "traffic":
         return peak * (TRAFFIC_RHO - 1.0 - LN_RHO)
     if family in ("input_tokens", "output_tokens"):
@@ -408,7 +430,7 @@ def drift_per_minute(family: str, state: FeatureState, snap: Snapshot) -> float:
 
 
 def evidence_threshold(family: str, state: FeatureState, settings: FeatureSettings, snap: Snapshot) -> float:
-    """The configured evidence, else max(MIN_EVIDENCE, ln(ARL_MINUTES x drift per minute))."""
+    """The configured evidence, else max(MIN_EVIDENCE, ln(ARL_MINUTES x drift per minute)) for the hour."""
     configured = settings.evidence.get(family)
     if configured is not None:
         return configured
