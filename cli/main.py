@@ -65,11 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--progress", action="store_true", help="a progress bar on stderr")
     simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
     simulate.set_defaults(run=_simulate)
+    from cli.cost import add_cost_parser
     from cli.prices import add_prices_parser
     from cli.tune import add_tune_parser
 
     add_prices_parser(commands)
     add_tune_parser(commands)
+    add_cost_parser(commands)
     return parser
 
 
