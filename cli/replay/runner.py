@@ -60,6 +60,7 @@ class Message:
     summary: str
     causes: tuple[str, ...] = ()
     driver: str | None = None  # the explanation's first changed factor
+    body: str = ""  # the SNS message body the Lambda would publish (detector and evaluator messages)
 
     @property
     def is_page(self) -> bool:
@@ -147,6 +148,7 @@ def run_detector(
                     outcome.message.summary,
                     outcome.event.new_causes,
                     _top_driver(body),
+                    outcome.message.body,
                 )
             )
     return out
@@ -193,7 +195,8 @@ def run_budgets(store: MetricStore, config: Any, account: Any, start_ms: int, mi
                 weights=lambda model: service.catalog_weights(model, settings.region),
                 current_label=label,
             )
-            body = json.loads(service.message(settings, feature, status, fresh, explanation))
+            text = service.message(settings, feature, status, fresh, explanation)
+            body = json.loads(text)
             out.append(
                 Message(
                     (minute - 1) * MINUTE_MS,
@@ -203,6 +206,7 @@ def run_budgets(store: MetricStore, config: Any, account: Any, start_ms: int, mi
                     service.subject(settings, feature, status),
                     f"{body['alert']}. {explanation.summary}",
                     driver=_top_driver(body),
+                    body=text,
                 )
             )
     return out
