@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := npx --no-install cdk --no-notices
 
-.PHONY: install synth test check e2e lint bench schema snapshots preview clean demo
+.PHONY: install synth test check e2e lint bench schema snapshots preview clean demo report-png
 .DEFAULT_GOAL := synth
 
 $(PY_STAMP): pyproject.toml
@@ -76,3 +76,10 @@ clean:
 demo: install
 	$(BIN)/genai-guardrails simulate --config config/example.yaml --account prod --days 7 --seed 7 --out .demo/invocations.jsonl.gz
 	$(BIN)/genai-guardrails replay .demo/invocations.jsonl.gz --config config/example.yaml --account prod --drifts .demo/invocations.drifts.json --report .demo/report
+
+# The demo's HTML report rendered as a person sees it: headless Chromium (Debian's package, installed here with
+# apt-get when missing; run as root or with sudo) to .demo/report/replay.png.
+report-png: install
+	@command -v chromium >/dev/null || { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update && $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y chromium; }
+	@test -f .demo/report/replay.html || $(MAKE) --no-print-directory demo
+	$(BIN)/python -m cli.replay.chromium .demo/report/replay.html .demo/report/replay.png
