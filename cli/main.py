@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a feature's volume (calls per minute, weekday average); without FEATURE= every feature's "
         "(repeatable; default: each feature's shape's own volume)",
     )
-    simulate.add_argument("--progress", action="store_true", help="a progress bar on stderr")
+    simulate.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
     simulate.set_defaults(run=_simulate)
     from cli.cost import add_cost_parser

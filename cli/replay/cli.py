@@ -94,7 +94,9 @@ def run_simulate(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out = Path(args.out)
-    plan = simulate(config, account, args.days, args.seed, out, volumes=volumes, progress=args.progress)
+    plan = simulate(
+        config, account, args.days, args.seed, out, volumes=volumes, progress=not args.no_progress
+    )
     print(
         f"{out}: {plan.records:,} records, {args.days} days from {plan.start}; drifts in "
         f"{drift_sidecar_path(out)}"

@@ -601,7 +601,8 @@ def simulate(
     progress: bool = False,
 ) -> Plan:
     """Write ``days`` of traffic for ``account`` to ``out_path`` (.gz compresses) and its sidecar plan.
-    `volumes`: calls per minute (weekday average) by feature, else each shape's default."""
+    `volumes`: calls per minute (weekday average) by feature, else each shape's default. `progress`: a bar on
+    stderr when it is a terminal, as replay shows one."""
     chosen = dict(traffic or {})
     for f in account.features:
         if f.name not in chosen:
