@@ -111,7 +111,14 @@ def stack_limit_problems(config: GuardrailsConfig) -> Iterator[str]:
     from core.naming import account_stack_name
 
     for a, account in enumerate(config.accounts):
-        plan = account_stack_plan(config, account, account_stack_name(account.name))
+        try:
+            plan = account_stack_plan(config, account, account_stack_name(account.name))
+        except ValueError as exc:  # a dashboard widget past CloudWatch's 100 metrics (dashboards/pack.py)
+            yield (
+                f"accounts[{a}].features: {len(account.features)} features do not fit the account's "
+                f"dashboards: {exc}; split the features across accounts or regions"
+            )
+            continue
         largest = sorted(plan.resources.items(), key=lambda kv: -kv[1])[:3]
         parts = ", ".join(f"{name} {count}" for name, count in largest)
         if plan.resource_count > MAX_RESOURCES:

@@ -70,3 +70,24 @@ def test_too_many_features_fail_validate_with_the_field_and_the_count(example_da
     (problem,) = info.value.problems
     assert problem.startswith("accounts[0].features: 90 features need ")
     assert f"CloudFormation allows {MAX_RESOURCES} per stack" in problem
+
+
+def test_more_features_than_the_dashboards_hold_is_a_config_error(example_data: dict[str, Any]) -> None:
+    """With two alarms per feature the dashboards' 100 metrics per widget bind first (about 100 features):
+    a clear problem naming the field, not a traceback."""
+    data = copy.deepcopy(example_data)
+    prod = data["accounts"][0]
+    prod["features"] = [
+        {
+            "name": f"f-{i:03d}",
+            "application": f"app-{i % 3}",
+            "monthly_budget_usd": 100,
+            "daily_budget_usd": 10,
+            "hourly_limit_usd": 1,
+        }
+        for i in range(110)
+    ]
+    with pytest.raises(ConfigError) as info:
+        check_rules(parse_config(data))
+    (problem,) = info.value.problems
+    assert problem.startswith("accounts[0].features: 110 features do not fit the account's dashboards: ")
