@@ -158,12 +158,13 @@ def account_cost(
     out.lines.append(
         Line("metering Lambda", f"{metering_gb_s:,.0f} GB-s", metering_gb_s * LAMBDA_ARM_PER_GB_S)
     )
-    # Detector: every minute.
-    runs = MINUTES_PER_MONTH
+    # Detector: every `alarms.detector_every_minutes`.
+    every = account.alarms.detector_every_minutes
+    runs = MINUTES_PER_MONTH // every
     detector_s = runs * (DETECTOR_RUN_S + DETECTOR_RUN_S_PER_FEATURE * n)
     out.lines.append(
         Line(
-            "detector Lambda (every minute)",
+            f"detector Lambda (every {every} min)",
             f"{runs:,} runs, {detector_s * LAMBDA_MEMORY_GB:,.0f} GB-s",
             detector_s * LAMBDA_MEMORY_GB * LAMBDA_ARM_PER_GB_S + runs / 1e6 * LAMBDA_PER_MILLION,
         )
@@ -174,7 +175,7 @@ def account_cost(
     out.lines.append(
         Line(
             "GetMetricData, detector",
-            f"{detector_metrics:,.0f} metrics ({n} features x {6 + premium} x every minute)",
+            f"{detector_metrics:,.0f} metrics ({n} features x {6 + premium}, every {every} min)",
             (detector_metrics + explanation_metrics) / 1000 * GET_METRIC_DATA_PER_1000,
         )
     )

@@ -40,8 +40,10 @@ HOUR = 3600
 DAY = 86400
 FIVE_MINUTES = 300
 MINUTE = 60
-# The detector runs every minute: these alarms page when it stops running or keeps failing.
-DETECTOR_HEALTH_PERIODS = 2  # of FIVE_MINUTES
+# The detector runs every 1 to 5 minutes: these alarms page when it keeps failing (every 5 minutes of the
+# last 10) or stops running (no run in 15 minutes).
+DETECTOR_HEALTH_PERIODS = 2  # of FIVE_MINUTES, for errors
+STALLED_PERIOD = 900
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
@@ -390,14 +392,17 @@ def _detector_health(account: Account, runbook_url: str, function: str, who: str
     """The detector pages for every feature: these page directly when it stops running or keeps failing."""
     dims = (("FunctionName", function),)
     window = f"{DETECTOR_HEALTH_PERIODS * FIVE_MINUTES // 60} minutes"
+    every = account.alarms.detector_every_minutes
     out = []
-    for kind, metric, comparison, threshold, missing, text in (
+    for kind, metric, comparison, threshold, missing, period, periods, text in (
         (
             "DetectorErrors",
             "Errors",
             "GreaterThanThreshold",
             0.0,
             "notBreaching",
+            FIVE_MINUTES,
+            DETECTOR_HEALTH_PERIODS,
             f"the detector Lambda failed in every 5 minutes of the last {window}: features are not watched",
         ),
         (
@@ -406,7 +411,10 @@ def _detector_health(account: Account, runbook_url: str, function: str, who: str
             "LessThanThreshold",
             1.0,
             "breaching",
-            f"the detector Lambda has not run for {window} (it runs every minute): features are not watched",
+            STALLED_PERIOD,
+            1,
+            f"the detector Lambda has not run for {STALLED_PERIOD // 60} minutes (it runs every {every} "
+            "minute(s)): features are not watched",
         ),
     ):
         out.append(
@@ -423,7 +431,7 @@ def _detector_health(account: Account, runbook_url: str, function: str, who: str
                         metric_name=metric,
                         dimensions=dims,
                         stat="Sum",
-                        period=FIVE_MINUTES,
+                        period=period,
                         namespace="AWS/Lambda",
                         label=metric,
                         return_data=True,
@@ -431,8 +439,8 @@ def _detector_health(account: Account, runbook_url: str, function: str, who: str
                 ),
                 comparison=comparison,  # type: ignore[arg-type]
                 threshold=threshold,
-                evaluation_periods=DETECTOR_HEALTH_PERIODS,
-                datapoints_to_alarm=DETECTOR_HEALTH_PERIODS,
+                evaluation_periods=periods,
+                datapoints_to_alarm=periods,
                 treat_missing_data=missing,  # type: ignore[arg-type]
             )
         )

@@ -507,6 +507,13 @@ class AccountAlarms(StrictModel):
         le=168,
         description="While an episode lasts, repeat its page this often.",
     )
+    detector_every_minutes: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="How often the detector runs (it reads every minute since its last run either way): "
+        "every N minutes costs 1/N of its GetMetricData reads and pages up to N - 1 minutes later.",
+    )
 
 
 class Evaluator(StrictModel):

@@ -135,6 +135,7 @@ class RuntimeDetector(_Frozen):
 
     hold_off_minutes: int = 60
     repeat_hours: int = 24
+    every_minutes: int = 1
 
 
 class RuntimeConfig(_Frozen):
@@ -248,7 +249,9 @@ def build_runtime_config(config: GuardrailsConfig, account: Account) -> RuntimeC
             alarm_name_prefix=alarm_name_prefix(account.name),
         ),
         detector=RuntimeDetector(
-            hold_off_minutes=account.alarms.hold_off_minutes, repeat_hours=account.alarms.repeat_hours
+            hold_off_minutes=account.alarms.hold_off_minutes,
+            repeat_hours=account.alarms.repeat_hours,
+            every_minutes=account.alarms.detector_every_minutes,
         ),
     )
 

@@ -144,6 +144,7 @@ class AccountGuardrailsStack(cdk.Stack):
             table=self.evaluator.table,
             metrics_namespace=NAMESPACE,
             alarm_name_prefix=alarm_name_prefix(account.name),
+            every_minutes=account.alarms.detector_every_minutes,
         )
         cdk.CfnOutput(self, "DetectorFunctionName", value=self.detector.function.function_name)
         self.alarms = GuardrailAlarms(

@@ -19,7 +19,6 @@ from stacks.guardrail_function import GuardrailFunction
 from stacks.nag import DETECTOR_FUNCTION, acknowledge, detector_alarm_findings
 
 DETECTOR_HANDLER = "lambdas.detector.handler.lambda_handler"
-SCHEDULE = cdk.Duration.minutes(1)
 # A run reads an hour of metrics and writes one item per feature: seconds. It must end before the next.
 TIMEOUT = cdk.Duration.seconds(50)
 
@@ -39,6 +38,7 @@ class FeatureDetector(Construct):
         table: dynamodb.ITable,
         metrics_namespace: str,
         alarm_name_prefix: str,
+        every_minutes: int = 1,
     ) -> None:
         super().__init__(scope, construct_id)
         self.detector = GuardrailFunction(
@@ -88,8 +88,8 @@ class FeatureDetector(Construct):
         self.rule = events.Rule(
             self,
             "Schedule",
-            description="Runs the GenAI cost detector every minute",
-            schedule=events.Schedule.rate(SCHEDULE),
+            description=f"Runs the GenAI cost detector every {every_minutes} minute(s)",
+            schedule=events.Schedule.rate(cdk.Duration.minutes(every_minutes)),
             targets=[
                 targets.LambdaFunction(
                     self.function, retry_attempts=0, max_event_age=cdk.Duration.seconds(60)

@@ -128,6 +128,8 @@ def run_detector(
         names = {family: alarm_states.get(name) for family, name in feature.alarm_names.items()}
         for i in range(minutes):
             now = first + i
+            if now % settings.every_minutes:
+                continue  # the detector runs every N minutes (and reads every minute since its last run)
             view.now = now
 
             in_alarm = {f: s is not None and i > 0 and s[i - 1] == ALARM for f, s in names.items()}

@@ -86,6 +86,7 @@ class DetectorSettings:
     premium_models: tuple[str, ...] = ()
     hold_off_minutes: int = 60
     repeat_hours: int = 24
+    every_minutes: int = 1  # the schedule: the detector evaluates every N minutes
     runbook_url: str = ""
     region: str = "us-east-1"
 
@@ -111,6 +112,7 @@ class DetectorSettings:
             premium_models=tuple(runtime.pricing.premium_models),
             hold_off_minutes=runtime.detector.hold_off_minutes,
             repeat_hours=runtime.detector.repeat_hours,
+            every_minutes=runtime.detector.every_minutes,
             runbook_url=runtime.evaluator.runbook_url,
             region=region,
         )

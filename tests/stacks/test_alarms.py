@@ -174,7 +174,8 @@ def test_account_health_alarms_page_the_topic(example_app: SynthesizedApp) -> No
         "Invocations",
         "LessThanThreshold",
     )
-    assert stalled["TreatMissingData"] == "breaching" and stalled["EvaluationPeriods"] == 2
+    assert stalled["TreatMissingData"] == "breaching" and stalled["EvaluationPeriods"] == 1
+    assert _stat(stalled, "m")["Period"] == 900  # no run in 15 minutes, whatever the detector's cadence
     failing = alarms[p + "DetectorErrors"]
     assert _stat(failing, "m")["Metric"]["MetricName"] == "Errors" and failing["DatapointsToAlarm"] == 2
     for name in ("DetectorStalled", "DetectorErrors"):
