@@ -188,15 +188,15 @@ def run(volume: float, seed: int, days: int, tune: bool = True) -> Job:
             )
         )
     evaluation_start = start_ms + week * MINUTE_MS
-    for p in runner.false_pages(result, outcomes):
-        if p.minute_ms < evaluation_start or p.feature is None:
+    for page in runner.false_pages(result, outcomes):
+        if page.minute_ms < evaluation_start or page.feature is None:
             continue
-        if set(p.causes) <= LIMIT_CAUSES:
+        if set(page.causes) <= LIMIT_CAUSES:
             job.limit_pages += 1
             continue
         job.false_pages += 1
-        for cause in p.causes:
-            key = f"{p.feature} {cause}"
+        for cause in page.causes:
+            key = f"{page.feature} {cause}"
             job.false_causes[key] = job.false_causes.get(key, 0) + 1
     drift_days = sum((o.end_ms - o.start_ms) / 86_400_000 for o in outcomes)
     job.feature_days = len(FEATURES) * (days - BASELINE_DAYS) - drift_days
@@ -277,7 +277,8 @@ def main(argv: list[str]) -> int:
         for j in results:
             for r in j.rows:
                 print(
-                    f"{r.volume:g} seed {r.seed} {r.kind:<14} {r.feature:<9} {r.minutes} min, driver ok {r.driver_ok}, {r.pages} pages"
+                    f"{r.volume:g} seed {r.seed} {r.kind:<14} {r.feature:<9} {r.minutes} min, "
+                    f"driver ok {r.driver_ok}, {r.pages} pages"
                 )
             if j.false_causes:
                 print(f"{j.volume:g} seed {j.seed} false: {j.false_causes}")

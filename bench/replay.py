@@ -3,7 +3,8 @@
 Generates the records with the simulator (config/example.yaml, prod account, each feature's shape at a volume
 scaled to about 1M records in 7 days), then times `runner.replay` (read .gz, meter with the metering Lambda's
 code per visibility class, evaluate every alarm, run the detector every minute for every feature, explain
-every page, play the budget notifications) on one core. Peak memory is the process's max RSS after the replay (ru_maxrss).
+every page, play the budget notifications) on one core. Peak memory is the process's max RSS after the
+replay (ru_maxrss).
 Run: `.venv/bin/python bench/replay.py` (part of `make bench`). Figures go in docs/performance.md, "Replay".
 """
 
