@@ -344,9 +344,10 @@ class FeatureAlarms(StrictModel):
         "feature's cost over the minutes it looked at.",
     )
     throttle_percent: SharePercent = Field(
-        default=5,
+        default=35,
         description="The retries test pages only when throttled or failed attempts are at least this share "
-        "of the feature's attempts over the minutes it looked at.",
+        "of the feature's attempts over the minutes it looked at (at least the last 5). A storm of one "
+        "retry per call is 50%; a per-minute quota hit throttles about a third of one minute's calls.",
     )
     disabled: list[AlarmFamily] = Field(
         default_factory=list,

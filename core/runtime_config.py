@@ -75,7 +75,7 @@ class RuntimeFeature(_Frozen):
     detector_families: tuple[str, ...] = ()
     evidence: dict[str, float] = Field(default_factory=dict)
     premium_share_percent: float = 50.0
-    throttle_percent: float = 5.0
+    throttle_percent: float = 35.0
     # CloudWatch alarms whose ALARM state the detector pages for (kind -> alarm name).
     alarm_names: dict[str, str] = Field(default_factory=dict)
 

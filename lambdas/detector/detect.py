@@ -228,8 +228,11 @@ def observe(
         statistics[family] = (s, h)
         firing = s >= (sq.RELEASE_SHARE * h if test.firing else h)
         if firing and not test.firing and family == "retries":
-            # Materiality: failures must be a real share of the attempts the test looked at.
-            firing = calls > 0 and 100.0 * failed / calls >= settings.throttle_percent
+            # A storm lasts: failures must be throttle_percent of the attempts since the excursion began,
+            # over at least the last RETRY_WINDOW minutes (a per-minute quota burst, diluted, stays under).
+            first = min(since if since is not None else now, now - sq.RETRY_WINDOW + 1)
+            window = view.totals(max(first, now - LOOKBACK_MINUTES + 1), now)
+            firing = window.calls > 0 and 100.0 * window.failed / window.calls >= settings.throttle_percent
         test.firing = firing
         if firing and since is not None:
             signals[family] = Signal(family, s, h, since, _detail(family, state, snap, view, since, now))
@@ -285,7 +288,7 @@ def _detail(
         share = 100.0 * seen.premium / seen.calls if seen.calls else 0.0
         return f"premium models took {share:.0f}% of {seen.calls:,.0f} calls {span}, {100 * p0:.1f}% expected"
     if family == "retries":
-        theta0, _t1, _s = sq.retry_rates(state)
+        theta0, _t1, _alpha = sq.retry_rates(state)
         per_call = seen.failed / seen.successful if seen.successful else seen.failed
         return (
             f"{seen.failed:,.0f} failed attempts ({seen.throttled:,.0f} throttled) for "

@@ -74,7 +74,7 @@ class FeatureSettings:
     expected_calls_per_minute: float | None = None
     evidence: Mapping[str, float] = field(default_factory=dict)
     premium_share_percent: float = 50.0
-    throttle_percent: float = 5.0
+    throttle_percent: float = 35.0
     alarm_names: Mapping[str, str] = field(default_factory=dict)  # CloudWatch alarms: family -> name
 
 
@@ -177,7 +177,7 @@ class FeatureState:
     cost: RatioStats = field(default_factory=RatioStats)
     mix: list[float] = field(default_factory=lambda: [0.0, 0.0])  # premium calls, calls (weighted)
     # failed, successful (weighted); failures in the 10-minute block so far and their expectation; the
-    # blocks' weighted sums of squared deviations and of expectations (throttling comes in bursts).
+    # blocks' weighted sums of (F - E)^2 - E and of E^2 (throttling comes in bursts: retry_rates).
     retries: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     # Visible successful calls of the newest minutes, by age, to learn how much of a minute is visible.
     pending: dict[str, list[float]] = field(default_factory=dict)

@@ -3,8 +3,9 @@ log-likelihood-ratio increment one minute adds to each CUSUM statistic.
 
 Every test is a one-sided CUSUM, S = max(0, S + increment), that pages when S reaches its evidence
 threshold h. The increments are log-likelihood ratios of a designed change against the learned baseline, so
-on noise S drifts down and crosses h about once in e^h / (its downward drift per minute) minutes (Siegmund);
-the default h sets that to ARL_MINUTES at the volume expected in the hour evaluated. See docs/alarms.md.
+on noise S drifts down at K0 per minute and crosses h about once in e^(h + 1.166 sqrt(2 K0)) / K0 minutes
+(Siegmund's corrected diffusion approximation: the overshoot of a minute's evidence past h); the default h
+sets that to ARL_MINUTES at the volume expected in the hour evaluated. See docs/alarms.md.
 
 * traffic: successful calls per minute, quasi-Poisson against the rate of the same hour of a weekday (or
   weekend day), designed for TRAFFIC_RHO x the rate; the increment is divided by the hour's dispersion
@@ -32,8 +33,10 @@ LN_RHO = math.log(TRAFFIC_RHO)
 TOKENS_SHIFT = math.log(2.0)
 MIX_SHIFT = 0.15
 RETRY_SHIFT = 1.0
+RETRY_WINDOW = 5  # minutes the retries gate reads at least
 # Thresholds: a test on noise reaches its threshold about once in ARL_MINUTES, whatever the hour's volume.
 ARL_MINUTES = 180 * 1440
+OVERSHOOT = 1.166  # Siegmund: a Gaussian CUSUM's overshoot is 0.583 standard deviations of a step, twice
 K0_FLOOR = 0.2  # per-minute drift floor of the rule (sparse features)
 MIN_EVIDENCE = 8.0
 CAP_SHARE = 0.5  # one minute adds at most half the threshold: no single minute pages alone
@@ -58,9 +61,12 @@ MIN_RATE = 0.01  # calls per minute: an hour that never sees a call still expect
 SNAPSHOT_MINUTES = 15
 BLOCK_MINUTES = 10
 BLOCK_MEMORY = 1000  # blocks (~a week)
-# Until blocks have shown how counts cluster, assume they do: a dispersion of 2 worth 20 expected calls.
+# Until blocks have shown how counts cluster, assume they do: a dispersion of 2 worth 20 expected calls;
+# for failures an alpha of 1 worth 10 squared expectations.
 DISPERSION_PRIOR = 2.0
 PRIOR_CALLS = 20.0
+RETRY_ALPHA_PRIOR = 1.0
+PRIOR_SQUARES = 10.0
 # Burst: the next 15 minutes' cost, lower-bounded at BURST_Z standard deviations.
 BURST_Z = 3.0
 BURST_RELEASE = 0.8
@@ -281,29 +287,34 @@ def learn_mix(state: FeatureState, premium: float, calls: float) -> None:
 
 
 def retry_rates(state: FeatureState) -> tuple[float, float, float]:
-    """(theta0, theta1, dispersion): failed attempts per successful call, normal and designed, and the
-    dispersion of failures over 10-minute blocks (throttling comes in bursts of a few minutes)."""
-    failed, successful, _bf, _be, squares, expected = state.retries
+    """(theta0, theta1, alpha): failed attempts per successful call, normal and designed, and the
+    over-dispersion of failures. Throttling comes in bursts (a per-minute quota hit) whose size grows with
+    the volume, so a block's variance is E + alpha E^2 (negative binomial), alpha learned from 10-minute
+    blocks."""
+    failed, successful, _bf, _be, excess, squares = state.retries
     theta0 = (failed + 0.5) / (successful + 50.0)
     theta1 = max(theta0 + RETRY_SHIFT, 3.0 * theta0)
-    return theta0, theta1, dispersion_of(squares, expected)
+    alpha = max(0.0, (excess + RETRY_ALPHA_PRIOR * PRIOR_SQUARES) / (squares + PRIOR_SQUARES))
+    return theta0, theta1, alpha
 
 
 def retry_increment(state: FeatureState, failed: float, successful: float) -> float:
-    theta0, theta1, spread = retry_rates(state)
+    theta0, theta1, alpha = retry_rates(state)
+    # The dispersion at this minute's volume: a block of 10 such minutes expects theta0 x s x 10 failures.
+    spread = 1.0 + alpha * theta0 * successful * BLOCK_MINUTES
     return (failed * math.log(theta1 / theta0) - successful * (theta1 - theta0)) / spread
 
 
 def learn_retries(state: FeatureState, minute: int, failed: float, successful: float) -> None:
     r = state.retries
-    theta0, _theta1, _spread = retry_rates(state)
+    theta0, _theta1, _alpha = retry_rates(state)
     r[2] += failed
     r[3] += theta0 * successful
     if minute % BLOCK_MINUTES == BLOCK_MINUTES - 1:
         if r[3] > 0:
-            pair = [r[4], r[5]]
-            block_dispersion(pair, r[2], r[3])
-            r[4], r[5] = pair
+            keep = 1.0 - 1.0 / BLOCK_MEMORY
+            r[4] = r[4] * keep + (r[2] - r[3]) ** 2 - r[3]
+            r[5] = r[5] * keep + r[3] ** 2
         r[2] = r[3] = 0.0
     r[0] = _decay(r[0], DAY_MEMORY) + failed
     r[1] = _decay(r[1], DAY_MEMORY) + successful
@@ -342,6 +353,7 @@ class Snapshot:
     clusters: float  # typical dispersion of the feature's call counts
     block_spread: float  # dispersion of 10-minute counts
     fallback: tuple[float, float] | None  # expectation for an hour not seen yet
+    spread: float = 1.0  # the traffic test's dispersion in the hour evaluated
 
 
 def _fallback(
@@ -363,6 +375,7 @@ def current_snapshot(state: FeatureState, settings: FeatureSettings, now: int) -
     cached = state.snapshot
     if (
         cached is not None
+        and set(cached) == set(Snapshot.__dataclass_fields__)
         and state.snapshot_at is not None
         and now // SNAPSHOT_MINUTES == state.snapshot_at // SNAPSHOT_MINUTES
     ):
@@ -405,6 +418,7 @@ def snapshot(state: FeatureState, settings: FeatureSettings, now: int) -> Snapsh
         clusters,
         block_spread,
         fallback,
+        expected[1] if expected is not None else max(1.0, block_spread),
     )
 
 
@@ -413,7 +427,7 @@ def drift_per_minute(family: str, state: FeatureState, snap: Snapshot) -> float:
     minute): with the threshold ln(ARL_MINUTES x this), noise crosses it once in ARL_MINUTES at any hour."""
     peak = snap.rate
     if family == "traffic":
-        return peak * (TRAFFIC_RHO - 1.0 - LN_RHO)
+        return peak * (TRAFFIC_RHO - 1.0 - LN_RHO) / snap.spread
     if family in ("input_tokens", "output_tokens"):
         inputs = family == "input_tokens"
         cv2 = snap.input_cv2 if inputs else snap.output_cv2
@@ -423,18 +437,23 @@ def drift_per_minute(family: str, state: FeatureState, snap: Snapshot) -> float:
         p0, p1 = mix_shares(state)
         return peak * (p0 * math.log(p0 / p1) + (1.0 - p0) * math.log((1.0 - p0) / (1.0 - p1)))
     if family == "retries":
-        theta0, theta1, _spread = retry_rates(state)
+        theta0, theta1, alpha = retry_rates(state)
         rho = theta1 / theta0
-        return peak * theta0 * (rho - 1.0 - math.log(rho))
+        spread = 1.0 + alpha * theta0 * peak * BLOCK_MINUTES
+        return peak * theta0 * (rho - 1.0 - math.log(rho)) / spread
     return 1.0
 
 
 def evidence_threshold(family: str, state: FeatureState, settings: FeatureSettings, snap: Snapshot) -> float:
-    """The configured evidence, else max(MIN_EVIDENCE, ln(ARL_MINUTES x drift per minute)) for the hour."""
+    """The configured evidence, else the rule for the hour: with K0 the drift per minute,
+    max(MIN_EVIDENCE, ln(ARL_MINUTES x K0) - OVERSHOOT sqrt(2 K0)). A minute's step has a standard deviation
+    of sqrt(2 K0) on noise (log-likelihood ratios), so a test fed many calls a minute overshoots h by about
+    0.583 of it when it crosses; without the correction, the busier a feature the rarer its false pages
+    (measured: 4x rarer at 1 call/min, 400x at 10) and the slower its detection."""
     configured = settings.evidence.get(family)
     if configured is not None:
         return configured
     if family == "burst":
         return BURST_Z**2 / 2.0
     drift = max(drift_per_minute(family, state, snap), K0_FLOOR)
-    return max(MIN_EVIDENCE, math.log(ARL_MINUTES * drift))
+    return max(MIN_EVIDENCE, math.log(ARL_MINUTES * drift) - OVERSHOOT * math.sqrt(2.0 * drift))
