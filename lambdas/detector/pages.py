@@ -188,6 +188,15 @@ def evaluate_feature(
             episode.gate_checked["model_mix"] = now
         else:
             episode.gate_checked.pop("model_mix", None)
+    proposal = paging.proposed(episode, sorted(firing), now, settings.repeat_hours)
+    if (
+        proposal is not None
+        and proposal.reason == "driver"
+        and all(c in paging.LIMIT_CAUSES for c in proposal.new_causes)
+        and top_driver(explain(explain_window(proposal.new_causes, observation, now))) in episode.drivers
+    ):
+        # One page per driver: a limit that the driver already paged for is reaching is no new driver.
+        paging.absorb(episode, proposal.new_causes)
     event = paging.decide(episode, sorted(firing), now, settings.hold_off_minutes, settings.repeat_hours)
     message = None
     if event is not None:
@@ -197,6 +206,14 @@ def evaluate_feature(
         else:
             message = resolved_message(settings, feature, event)
     return Outcome(feature.name, observation, event, message)
+
+
+def top_driver(explanation: Explanation) -> str | None:
+    """The factor that moved the cost most (as the explanation names it first), if any."""
+    for d in explanation.body.get("drivers", []):
+        if not d.get("unchanged") and not d.get("within_noise"):
+            return str(d["factor"])
+    return None
 
 
 def _ascii(text: str) -> str:
@@ -257,9 +274,11 @@ def resolved_message(
 ) -> Message:
     subject = _ascii(f"GenAI cost resolved {settings.environment}/{feature.name}")
     start, end = to_datetime(event.episode_start), to_datetime(event.minute)
+    causes = ", ".join(paging.CAUSE_LABELS.get(c, c) for c in event.causes)
     text = (
         f"{feature.name}: nothing has fired for {settings.hold_off_minutes} min; the episode that began "
         f"{start:%Y-%m-%d %H:%M} UTC is over (this is not a page)."
+        + (f" Its causes: {causes}." if causes else "")
     )
     document = {
         "summary": text,
@@ -267,6 +286,7 @@ def resolved_message(
         "account": settings.account,
         "environment": settings.environment,
         "feature": feature.name,
+        "causes": list(event.causes),
         "episode_start": start.isoformat(),
         "resolved_at": end.isoformat(),
     }

@@ -2,7 +2,8 @@
 
 A feature's episode opens with a page when one of its causes fires (a detector test, or one of its CloudWatch
 alarms in ALARM). While it is open, a cause not paged yet pages at once (a new driver); the same causes page
-again only every `repeat_hours`. The episode closes, with a resolved message that is not a page, once no cause
+again only every `repeat_hours`. A limit (LIMIT_CAUSES) reached while the episode is open is a new driver only
+when what moved the cost most is not a driver already paged (pages.py asks the explanation; `absorb`). The episode closes, with a resolved message that is not a page, once no cause
 has fired for `hold_off_minutes`: the next cause then opens a new episode.
 """
 
@@ -27,6 +28,8 @@ CAUSES = (
     "daily_budget",
     "tokens_ceiling",
 )
+# Consequences rather than drivers: the cost on course past, or over, a limit.
+LIMIT_CAUSES = ("burst", "hourly_limit", "daily_budget", "tokens_ceiling")
 CAUSE_LABELS = {
     "traffic": "traffic",
     "input_tokens": "input tokens per request",
@@ -44,7 +47,7 @@ CAUSE_LABELS = {
 class PageEvent:
     reason: Reason
     minute: int
-    causes: tuple[str, ...]  # every cause firing now
+    causes: tuple[str, ...]  # every cause firing now (resolved: every cause of the episode)
     new_causes: tuple[str, ...]  # what this page is for (for a reminder: every cause firing)
     episode_start: int
 
@@ -75,6 +78,11 @@ def proposed(
     return None
 
 
+def absorb(episode: EpisodeState, causes: Sequence[str]) -> None:
+    """Count causes as paged in the open episode without a page (a limit the paged driver is reaching)."""
+    episode.drivers = list(ordered([*episode.drivers, *causes]))
+
+
 def decide(
     episode: EpisodeState, firing: Sequence[str], minute: int, hold_off_minutes: int, repeat_hours: int
 ) -> PageEvent | None:
@@ -95,6 +103,7 @@ def decide(
         return None
     if minute - episode.quiet_since >= hold_off_minutes:
         start = episode.started if episode.started is not None else minute
+        seen = ordered(episode.drivers)
         episode.open, episode.drivers, episode.quiet_since, episode.gate_checked = False, [], None, {}
-        return PageEvent("resolved", minute, (), (), start)
+        return PageEvent("resolved", minute, seen, (), start)
     return None

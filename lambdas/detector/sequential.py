@@ -44,7 +44,7 @@ MAX_STATISTIC = 2.0  # statistics stop at twice their threshold, so they come ba
 RELEASE_SHARE = 0.25  # a firing test stops firing below a quarter of its threshold
 PAUSE_SHARE = 0.5  # past half its threshold a test stops learning (for at most PAUSE_MAX_MINUTES)
 PAUSE_MAX_MINUTES = 1440
-MATURE_MINUTES = 2880  # before two days of history a test keeps learning whatever its statistic
+MATURE_MINUTES = 1440  # before a day of history a test keeps learning whatever its statistic
 # Memories (minutes): an hour bucket of traffic learns from the last ~5 days of that hour; per-call means
 # and shares from the last ~2 days.
 TRAFFIC_MEMORY = 300

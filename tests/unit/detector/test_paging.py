@@ -4,7 +4,7 @@ healthy for the hold-off, a new cause pages at once, a lasting episode repeats i
 from __future__ import annotations
 
 from lambdas.detector.model import EpisodeState
-from lambdas.detector.paging import decide
+from lambdas.detector.paging import absorb, decide
 
 HOLD_OFF, REPEAT = 60, 24
 
@@ -48,3 +48,15 @@ def test_quiet_within_the_hold_off_keeps_the_episode() -> None:
     timeline = {m: ["retries"] for m in [*range(0, 5), *range(30, 35)]}
     events = _run(timeline, 200)
     assert [r for _m, r, _c in events] == ["new", "resolved"]
+
+
+def test_a_limit_the_paged_driver_reaches_pages_no_more_and_resolved_lists_every_cause() -> None:
+    episode = EpisodeState()
+    first = decide(episode, ["traffic"], 0, HOLD_OFF, REPEAT)
+    assert first is not None and first.reason == "new"
+    # pages.py: the explanation's first driver is traffic, already paged: the burst is its consequence.
+    absorb(episode, ["burst"])
+    assert decide(episode, ["traffic", "burst"], 1, HOLD_OFF, REPEAT) is None
+    events = [decide(episode, [], m, HOLD_OFF, REPEAT) for m in range(2, 3 + HOLD_OFF)]
+    resolved = [e for e in events if e is not None]
+    assert [(e.reason, e.causes) for e in resolved] == [("resolved", ("traffic", "burst"))]
