@@ -17,7 +17,7 @@ CDK := npx --no-install cdk --no-notices
 # The config every target reads: a YAML file or a directory of them (`make synth CONFIG=config/org/`).
 CONFIG ?= config/example.yaml
 
-.PHONY: install synth validate test check e2e lint bench schema snapshots preview clean demo checkov
+.PHONY: install synth validate test check e2e lint bench schema snapshots preview clean demo checkov report-png
 .DEFAULT_GOAL := synth
 
 $(PY_STAMP): pyproject.toml
@@ -104,3 +104,10 @@ checkov: synth $(CHECKOV_STAMP)
 demo: install
 	$(BIN)/genai-guardrails simulate --config $(CONFIG) --account prod --days 7 --seed 7 --out .demo/invocations.jsonl.gz
 	$(BIN)/genai-guardrails replay .demo/invocations.jsonl.gz --config $(CONFIG) --account prod --drifts .demo/invocations.drifts.json --report .demo/report
+
+# The demo's HTML report rendered as a person sees it: headless Chromium (Debian's package, installed here with
+# apt-get when missing; run as root or with sudo) to .demo/report/replay.png.
+report-png: install
+	@command -v chromium >/dev/null || { $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update && $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y chromium; }
+	@test -f .demo/report/replay.html || $(MAKE) --no-print-directory demo
+	$(BIN)/python -m cli.replay.chromium .demo/report/replay.html .demo/report/replay.png

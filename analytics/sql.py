@@ -65,7 +65,7 @@ OK, MALFORMED, RESIDUE = 0, 1, 2
 #   meta_<n>_t                 JSON text of requestMetadata.<n-th key the rules use>
 RECORD_COLUMNS: tuple[str, ...] = (
     "st", "mid", "ts", "reg", "err", "inp_present", "inp_known", "out_present", "out_known", "body",
-    "i_t", "cr_t", "cw_t", "o_t", "arn_t",
+    "i_t", "cr_t", "cw_t", "o_t", "arn_t", "rid", "acct",
 )  # fmt: skip
 INPUT_FIELDS = (
     "inputTokenCount",
@@ -281,6 +281,8 @@ def athena_line_source(lines_sql: str, dialect: Dialect, metadata_keys: Sequence
         f"{text('$.input.cacheWriteInputTokenCount')} AS cw_t",
         f"{text('$.output.outputTokenCount')} AS o_t",
         f"{text('$.identity.arn')} AS arn_t",
+        f"{scalar('requestId')} AS rid",
+        f"{scalar('accountId')} AS acct",
     ]
     for n, key in enumerate(metadata_keys):
         member = dialect.member_path(key)[1:]  # '.key' or '."key"' / '["key"]'
@@ -352,7 +354,7 @@ def classified_sql(
     regexp_like({tokens}, {quote(_TOKENS_RE)}) AS tokens_ok,
     i_t, cr_t, cw_t, o_t,
     {count("i_t")} AS i, {count("cr_t")} AS cr, {count("cw_t")} AS cw, {count("o_t")} AS o,
-    arn_t{meta},
+    arn_t, rid, acct{meta},
     ({unhashable}) AS meta_unhashable
   FROM rec
 ), v AS (
@@ -401,9 +403,29 @@ def classified_sql(
       + CASE WHEN cr > 0 THEN 4 ELSE 0 END + CASE WHEN cw > 0 THEN 8 ELSE 0 END AS shape,
     CASE WHEN has_err THEN 1 ELSE 0 END AS failed,
     CASE WHEN has_err THEN CASE WHEN lower(err) LIKE '%throttl%' THEN 1 ELSE 0 END ELSE 0 END AS throttled,
-    i, o, cr, cw, day
+    i, o, cr, cw, day, acct,
+    {visibility_sql()} AS visibility
   FROM t
 )"""
+
+
+# When CloudWatch shows a record (cli.replay.metering.visibility_class): its delay after the record is 60 s
+# plus its requestId's first 8 hex digits modulo 120 s (120 s without a hex requestId), and alarms read 40 s
+# after each minute ends. Hex digits are read with strpos, which both engines have (no base conversion in
+# common).
+_HEX_DIGITS = "0123456789abcdef"
+
+
+def visibility_sql() -> str:
+    """The record's visibility class (0 to 3) from ``ss`` (its second) and ``rid`` (its requestId)."""
+    digits = " + ".join(
+        f"(strpos('{_HEX_DIGITS}', lower(substr(rid, {k + 1}, 1))) - 1) * {16 ** (7 - k)}" for k in range(8)
+    )
+    spread = 120_000
+    hex_id = "regexp_like(coalesce(rid, ''), '^[0-9a-fA-F]{8}')"
+    h = f"CASE WHEN {hex_id} THEN ({digits}) ELSE {spread // 2} END"
+    late = f"(coalesce(ss, 30) * 1000 + 60000 + ({h}) % {spread} - 100000)"
+    return f"CASE WHEN {late} <= 0 THEN 0 WHEN {late} > 120000 THEN 3 WHEN {late} > 60000 THEN 2 ELSE 1 END"
 
 
 # Columns of an aggregation row, in order. ``kind`` 0: an aggregate of OK records; 1: one input file's
@@ -412,6 +434,8 @@ AGGREGATE_COLUMNS: tuple[str, ...] = (
     "kind",
     "file",
     "minute",
+    "visibility",
+    "account_id",
     "attribution",
     "model_id",
     "region",
@@ -440,7 +464,7 @@ def aggregation_sql(runtime: Any, source_sql: str, thresholds: Sequence[int], di
         + f"""
 SELECT
   CASE WHEN file IS NULL THEN 0 ELSE 1 END AS kind, file,
-  minute, attribution, model_id, region, lc_bucket, shape,
+  minute, visibility, acct AS account_id, attribution, model_id, region, lc_bucket, shape,
   count(*) AS invocations, sum(failed) AS failed, sum(throttled) AS throttled,
   sum(i) AS input_tokens, sum(o) AS output_tokens,
   sum(cr) AS cache_read_tokens, sum(cw) AS cache_write_tokens,
@@ -448,7 +472,8 @@ SELECT
   sum(CASE WHEN status = {RESIDUE} THEN 1 ELSE 0 END) AS residue,
   max(CASE WHEN {ok} THEN minute END) AS last_minute
 FROM c
-GROUP BY GROUPING SETS ((status, minute, attribution, model_id, region, lc_bucket, shape), (file))
+GROUP BY GROUPING SETS (
+  (status, minute, visibility, acct, attribution, model_id, region, lc_bucket, shape), (file))
 HAVING {ok} OR file IS NOT NULL
 ORDER BY kind DESC, minute"""
     )

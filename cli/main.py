@@ -1,4 +1,5 @@
-"""`genai-guardrails`: validate a config, replay invocation logs through the guardrails, simulate traffic."""
+"""`genai-guardrails`: validate a config, replay invocation logs through the guardrails, simulate traffic,
+tune detection from your own logs, price what a config deploys."""
 
 from __future__ import annotations
 
@@ -81,14 +82,26 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--account", help="account name in the config (default: the first)")
     simulate.add_argument("--days", type=int, default=7)
     simulate.add_argument("--seed", type=int, default=1)
-    simulate.add_argument("--scale", type=float, default=1.0, help="traffic multiplier (default 1)")
+    simulate.add_argument(
+        "--volume",
+        action="append",
+        default=[],
+        metavar="[FEATURE=]CALLS_PER_MINUTE",
+        help="a feature's volume (calls per minute, weekday average); without FEATURE= every feature's "
+        "(repeatable; default: each feature's shape's own volume)",
+    )
+    simulate.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     simulate.add_argument("--out", required=True, help="output JSON Lines file (.gz compresses)")
     simulate.set_defaults(run=_simulate)
+    from cli.cost import add_cost_parser
     from cli.prices import add_prices_parser
     from cli.reconcile import add_reconcile_parser
+    from cli.tune import add_tune_parser
 
     add_prices_parser(commands)
     add_reconcile_parser(commands)
+    add_tune_parser(commands)
+    add_cost_parser(commands)
     return parser
 
 

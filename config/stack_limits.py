@@ -42,6 +42,7 @@ BASE_RESOURCES = {
     "account budget": 1,
     "metering": 9,  # log group, role, policy, function, async config, permission, DLQ + policy, filter
     "evaluator": 7,  # log group, role, policy, function, table, schedule rule, permission
+    "detector": 6,  # log group, role, policy, function, schedule rule, permission
     "metadata": 1,  # AWS::CDK::Metadata (CLI synth)
 }
 # The logging custom resource: its function (log group, role, policy, function), the Provider framework's

@@ -136,7 +136,7 @@ class CompositeAlarmDefinition:
 
 
 # What a health metric is about: one of the guardrail's resources, or Bedrock itself.
-Source = Literal["metering", "evaluator", "price_refresh", "dead_letter_queue", "bedrock"]
+Source = Literal["metering", "evaluator", "detector", "price_refresh", "dead_letter_queue", "bedrock"]
 
 
 @dataclass(frozen=True)

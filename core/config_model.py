@@ -463,27 +463,77 @@ class FeatureMatch(StrictModel):
         return values
 
 
+# The per-feature alarm families (docs/alarms.md). The detector's families are sequential tests run by the
+# detector Lambda every minute; hourly_limit and daily_budget are CloudWatch alarms on the rolling hour and
+# the rolling 24 hours. Any of them can be turned off per feature (`alarms.disabled`).
+DetectorFamily = Literal["traffic", "input_tokens", "output_tokens", "model_mix", "retries", "burst"]
+AlarmFamily = Literal[
+    "traffic",
+    "input_tokens",
+    "output_tokens",
+    "model_mix",
+    "retries",
+    "burst",
+    "hourly_limit",
+    "daily_budget",
+]
+# Evidence thresholds (log-likelihood ratio, nats) a config may set: below 4 a test pages on noise several
+# times a day; above 60 it would take hours of a doubled signal to page.
+MIN_EVIDENCE = 4.0
+MAX_EVIDENCE = 60.0
+
+
 class FeatureAlarms(StrictModel):
     tokens_per_request_max: int | None = Field(
         default=None,
         gt=0,
-        description="Static ceiling on (input+output) tokens per request; none by default.",
+        description="Static ceiling on (input+output) tokens per request over 5 minutes (a CloudWatch "
+        "alarm); none by default.",
     )
     anomaly_band_width: float = Field(
-        default=3.0, gt=0, le=10, description="Standard deviations of the tokens-per-request anomaly band."
+        default=3.0,
+        gt=0,
+        le=10,
+        description="Deprecated, no effect: the tokens-per-request anomaly-band alarm was replaced by the "
+        "detector's input- and output-tokens tests (docs/alarms.md). Accepted so existing files validate.",
     )
     traffic_band_width: float = Field(
         default=3.0,
         gt=0,
         le=10,
-        description="Standard deviations of the invocations-per-minute (traffic) anomaly band.",
+        description="Deprecated, no effect: the traffic anomaly-band alarm was replaced by the detector's "
+        "traffic test (docs/alarms.md). Accepted so existing files validate.",
     )
     premium_share_percent: SharePercent = Field(
-        default=50, description="Alarm when premium models carry more than this share of the feature's cost."
+        default=50,
+        description="The model-mix test pages only when premium models carry at least this share of the "
+        "feature's cost over the minutes it looked at.",
     )
     throttle_percent: SharePercent = Field(
-        default=5, description="Alarm when throttled invocations exceed this share of invocations."
+        default=35,
+        description="The retries test pages only when throttled or failed attempts are at least this share "
+        "of the feature's attempts over the minutes it looked at (at least the last 5). A storm of one "
+        "retry per call is 50%; a per-minute quota hit throttles about a third of one minute's calls.",
     )
+    disabled: list[AlarmFamily] = Field(
+        default_factory=list,
+        description="Alarm families turned off for this feature: traffic, input_tokens, output_tokens, "
+        "model_mix, retries, burst (detector tests), hourly_limit, daily_budget (CloudWatch alarms).",
+    )
+    evidence: dict[DetectorFamily, Annotated[float, Field(ge=MIN_EVIDENCE, le=MAX_EVIDENCE)]] = Field(
+        default_factory=dict,
+        description="Evidence a detector test needs before it pages (log-likelihood ratio in nats; higher "
+        "pages later and less often). Unset families use the rule of docs/alarms.md; "
+        "`genai-guardrails tune` recommends values from your own logs.",
+    )
+
+    @field_validator("disabled")
+    @classmethod
+    def _disabled(cls, values: list[str]) -> list[str]:
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"disabled lists {', '.join(repeated)} more than once")
+        return values
 
 
 class InferenceProfileSpec(StrictModel):
@@ -522,6 +572,14 @@ class Feature(StrictModel):
     monthly_budget_usd: Usd
     daily_budget_usd: Usd
     hourly_limit_usd: Usd
+    expected_calls_per_minute: float | None = Field(
+        default=None,
+        gt=0,
+        le=1_000_000,
+        description="Calls per minute in the feature's busiest hour, if known (`genai-guardrails tune` "
+        "measures it): the detector's traffic test uses it until it has learned the feature's own hours (a "
+        "day), and `genai-guardrails cost` sizes log ingestion from it.",
+    )
     alarms: FeatureAlarms = Field(default_factory=FeatureAlarms)
     inference_profile: InferenceProfileSpec | None = None
     kill_switch: KillSwitch | None = None
@@ -636,6 +694,26 @@ class Pricing(StrictModel):
 class AccountAlarms(StrictModel):
     unattributed_share_percent: SharePercent = Field(
         default=10, description="Alarm when unattributed calls carry more than this share of cost."
+    )
+    hold_off_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=1440,
+        description="A feature pages once per episode: it pages again for the same cause only after it has "
+        "been healthy this many minutes (a new cause pages at once).",
+    )
+    repeat_hours: int = Field(
+        default=24,
+        ge=1,
+        le=168,
+        description="While an episode lasts, repeat its page this often.",
+    )
+    detector_every_minutes: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="How often the detector runs (it reads every minute since its last run either way): "
+        "every N minutes costs 1/N of its GetMetricData reads and pages up to N - 1 minutes later.",
     )
 
 

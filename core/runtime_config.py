@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 
-from core.naming import alarm_name_prefix
+from core.naming import alarm_name, alarm_name_prefix
 
 if TYPE_CHECKING:
-    from core.config_model import Account, GuardrailsConfig
+    from core.config_model import Account, Feature, GuardrailsConfig
 
 RUNTIME_CONFIG_FILE = "runtime_config.json"
 RUNTIME_CONFIG_VERSION = 1
@@ -41,6 +41,15 @@ DEFAULT_PRICE_KEY = "price-catalog/current.json"
 DEFAULT_PRICE_SCHEDULE_DAYS = 7
 # core/runtime_config.py -> core/ -> the asset root, which holds runtime_config.json.
 DEFAULT_RUNTIME_CONFIG_PATH = Path(__file__).resolve().parent.parent / RUNTIME_CONFIG_FILE
+
+# The detector's tests, in the order a page lists them (core.config_model.DetectorFamily).
+DETECTOR_FAMILIES = ("traffic", "input_tokens", "output_tokens", "model_mix", "retries", "burst")
+# CloudWatch alarm kinds per feature, by the family name config uses to turn them off.
+NATIVE_FAMILY_KINDS = {
+    "hourly_limit": "CostRate",
+    "daily_budget": "DailyBurn",
+    "tokens_ceiling": "TokensPerRequestMax",
+}
 
 # Decimals as JSON strings: "12.50" stays exactly 12.50.
 Money = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
@@ -61,6 +70,14 @@ class RuntimeFeature(_Frozen):
     daily_budget_usd: Money
     hourly_limit_usd: Money
     inference_profile_copy_from: str | None = None  # model or system profile its app profile routes to
+    # The detector (lambdas/detector): its tests this feature runs, evidence overrides, materiality gates.
+    expected_calls_per_minute: float | None = None
+    detector_families: tuple[str, ...] = ()
+    evidence: dict[str, float] = Field(default_factory=dict)
+    premium_share_percent: float = 50.0
+    throttle_percent: float = 35.0
+    # CloudWatch alarms whose ALARM state the detector pages for (kind -> alarm name).
+    alarm_names: dict[str, str] = Field(default_factory=dict)
 
 
 class MetadataRule(_Frozen):
@@ -112,7 +129,15 @@ class NotifyAt(_Frozen):
 class RuntimeEvaluator(_Frozen):
     notify_at: tuple[NotifyAt, ...] = ()
     runbook_url: str = ""
-    alarm_name_prefix: str = ""  # empty: no alarm follow-ups
+    alarm_name_prefix: str = ""  # the account's alarm names start with it
+
+
+class RuntimeDetector(_Frozen):
+    """One page per episode per feature (docs/alarms.md "Paging")."""
+
+    hold_off_minutes: int = 60
+    repeat_hours: int = 24
+    every_minutes: int = 1
 
 
 class RuntimePriceRefresh(_Frozen):
@@ -132,6 +157,7 @@ class RuntimeConfig(_Frozen):
     pricing: RuntimePricing = RuntimePricing()
     evaluator: RuntimeEvaluator = RuntimeEvaluator()
     price_refresh: RuntimePriceRefresh = RuntimePriceRefresh()
+    detector: RuntimeDetector = RuntimeDetector()
     # {profile id: feature} of the profiles the stack creates: from the environment, never in the file.
     profile_features: dict[str, str] = Field(default_factory=dict, exclude=True)
 
@@ -177,6 +203,17 @@ def build_runtime_config(config: GuardrailsConfig, account: Account) -> RuntimeC
                 daily_budget_usd=f.daily_budget_usd,
                 hourly_limit_usd=f.hourly_limit_usd,
                 inference_profile_copy_from=f.inference_profile.copy_from if f.inference_profile else None,
+                expected_calls_per_minute=f.expected_calls_per_minute,
+                detector_families=tuple(
+                    family
+                    for family in DETECTOR_FAMILIES
+                    if family not in f.alarms.disabled
+                    and (family != "model_mix" or account.pricing.premium_models)
+                ),
+                evidence={str(k): v for k, v in f.alarms.evidence.items()},
+                premium_share_percent=f.alarms.premium_share_percent,
+                throttle_percent=f.alarms.throttle_percent,
+                alarm_names=feature_alarm_names(account, f),
             )
             for f in features
         ),
@@ -220,7 +257,25 @@ def build_runtime_config(config: GuardrailsConfig, account: Account) -> RuntimeC
             alarm_name_prefix=alarm_name_prefix(account.name),
         ),
         price_refresh=RuntimePriceRefresh(allow_price_drops=account.price_refresh.allow_price_drops),
+        detector=RuntimeDetector(
+            hold_off_minutes=account.alarms.hold_off_minutes,
+            repeat_hours=account.alarms.repeat_hours,
+            every_minutes=account.alarms.detector_every_minutes,
+        ),
     )
+
+
+def feature_alarm_names(account: Account, feature: Feature) -> dict[str, str]:
+    """{family: alarm name} of the CloudWatch alarms the account stack creates for one feature."""
+    names = {}
+    for family, kind in NATIVE_FAMILY_KINDS.items():
+        if family == "tokens_ceiling":
+            if feature.alarms.tokens_per_request_max is None:
+                continue
+        elif family in feature.alarms.disabled:
+            continue
+        names[family] = alarm_name(account.name, feature.name, kind)
+    return names
 
 
 class DeployEnvironment(_Frozen):

@@ -21,6 +21,10 @@ FIVE_MINUTES = 300
 # The heartbeat's window: Logs delivers to the subscription within seconds, and a quiet Bedrock minute is
 # normal, so it takes three five-minute periods of calls with no metering at all.
 HEARTBEAT_PERIODS = 3
+# The detector runs every 1 to 5 minutes and pages for every feature: it is alarmed when it keeps failing
+# (in every 5 minutes of the last 10) or stops running (no run in 15 minutes).
+DETECTOR_ERROR_PERIODS = 2
+DETECTOR_STALLED_PERIOD = 900
 
 
 def _describe(text: str, runbook: str) -> str:
@@ -42,8 +46,7 @@ def service_health_alarms(account: Account, runbook_url: str) -> tuple[ServiceHe
             name=alarm_name(account.name, "account", kind),
             description=_describe(f"{who}: {text}", f"{runbook_url}#{anchor}"),
             metrics=metrics,
-            threshold=0.0,
-            **kwargs,  # type: ignore[arg-type]
+            **{"threshold": 0.0, **kwargs},  # type: ignore[arg-type]
         )
 
     def one(source: Source, metric: str, statistic: str = "Sum") -> tuple[ServiceMetric, ...]:
@@ -111,6 +114,26 @@ def service_health_alarms(account: Account, runbook_url: str) -> tuple[ServiceHe
             "are late until a run succeeds.",
             "evaluator-errors",
             one("evaluator", "Errors"),
+        ),
+        alarm(
+            "DetectorErrors",
+            f"the detector Lambda failed in every 5 minutes of the last "
+            f"{DETECTOR_ERROR_PERIODS * FIVE_MINUTES // 60} minutes: features are not watched.",
+            "detector-health",
+            one("detector", "Errors"),
+            evaluation_periods=DETECTOR_ERROR_PERIODS,
+            datapoints_to_alarm=DETECTOR_ERROR_PERIODS,
+        ),
+        alarm(
+            "DetectorStalled",
+            f"the detector Lambda has not run for {DETECTOR_STALLED_PERIOD // 60} minutes (it runs every "
+            f"{account.alarms.detector_every_minutes} minute(s)): features are not watched.",
+            "detector-health",
+            one("detector", "Invocations"),
+            threshold=1.0,
+            comparison="LessThanThreshold",
+            period=DETECTOR_STALLED_PERIOD,
+            treat_missing_data="breaching",
         ),
     ]
     if account.price_refresh.enabled:

@@ -113,15 +113,13 @@ def _top_features(config: GuardrailsConfig, region: str) -> list[list[Row]]:
     return [[widgets[i : i + 2]] for i in range(0, len(widgets), 2)]
 
 
-def _composite_states(config: GuardrailsConfig, per_widget: int) -> list[list[Row]]:
-    """Every account's feature composites and account health alarms: what pages, in one place."""
+def _alarm_states(config: GuardrailsConfig, per_widget: int) -> list[list[Row]]:
+    """Every account's alarms on metered data: the features' hard limits (the detector pages for them) and
+    the account alarms, in one place."""
     arns: list[str] = []
     for account in config.accounts:
         alarm_set = build_alarm_set(config, account)
-        names = [x.name for x in alarm_set.composites] + [
-            a.name for a in alarm_set.alarms if a.feature is None
-        ]
-        arns += [alarm_arn(account, name) for name in names]
+        arns += [alarm_arn(account, a.name) for a in alarm_set.alarms]
     groups = chunks(sorted(arns), per_widget)
     return [
         [
@@ -213,7 +211,7 @@ def build_organization_dashboards(
 
     sections[1:1] = _money_sections(config, region)
     sections += _top_features(config, region)
-    sections += _composite_states(config, limits.max_alarms_per_widget)
+    sections += _alarm_states(config, limits.max_alarms_per_widget)
 
     def name(part: int) -> str:
         return ORGANIZATION_DASHBOARD if part == 1 else f"{ORGANIZATION_DASHBOARD}-p{part}"

@@ -17,15 +17,7 @@ from core import contract as c
 from core.alarm_definitions import build_alarm_set
 from core.alarm_model import AccountAlarmSet, AlarmDefinition, ServiceHealthAlarm, ServiceMetric, Source
 from core.config_model import Account, GuardrailsConfig
-from stacks.feature_alarms import (
-    FeatureCompositeAlarms,
-    FeatureCostAlarms,
-    FeatureModelMixAlarms,
-    FeatureThrottleAlarms,
-    FeatureTokenAlarms,
-    FeatureTrafficAlarms,
-    metric_alarm,
-)
+from stacks.feature_alarms import FeatureCostAlarms, FeatureTokenAlarms, metric_alarm
 
 
 class AccountHealthAlarms(Construct):
@@ -154,19 +146,4 @@ class GuardrailAlarms(Construct):
         if not feature_alarms:
             return
         self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic)
-        self.traffic = FeatureTrafficAlarms(self, "Traffic", definitions=defs.family("traffic"), topic=topic)
         self.tokens = FeatureTokenAlarms(self, "Tokens", definitions=defs.family("tokens"), topic=topic)
-        self.model_mix = FeatureModelMixAlarms(
-            self, "ModelMix", definitions=defs.family("model_mix"), topic=topic
-        )
-        self.throttles = FeatureThrottleAlarms(
-            self, "Throttles", definitions=defs.family("throttles"), topic=topic
-        )
-        by_name = {
-            d.name: family.alarms[d.key]
-            for family in (self.cost, self.traffic, self.tokens, self.model_mix, self.throttles)
-            for d in family.definitions
-        }
-        self.composites = FeatureCompositeAlarms(
-            self, "Composite", definitions=defs.composites, children=by_name, topic=topic
-        )

@@ -22,6 +22,7 @@ from stacks.athena_logs import InvocationLogAnalyticsTable
 from stacks.budgets import GuardrailBudgets
 from stacks.dashboards import GuardrailDashboards
 from stacks.data_key import GuardrailDataKey
+from stacks.detector import FeatureDetector
 from stacks.evaluator import BudgetEvaluator
 from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
@@ -164,6 +165,7 @@ class AccountGuardrailsStack(cdk.Stack):
             cdk.CfnOutput(self, "LogAnalyticsWorkGroup", value=self.log_analytics.workgroup.ref)
             cdk.CfnOutput(self, "LogAnalyticsDatabase", value=self.log_analytics.database_name)
 
+        # The evaluator (budgets, forecast) and the detector (per-feature tests and the pages).
         self.evaluator = BudgetEvaluator(
             self,
             "Evaluator",
@@ -173,16 +175,30 @@ class AccountGuardrailsStack(cdk.Stack):
             data_key=self.data_key.key,
             schedule_minutes=account.evaluator.schedule_minutes,
             metrics_namespace=NAMESPACE,
-            alarm_name_prefix=alarm_name_prefix(account.name),
         )
+        cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
+        self.detector = FeatureDetector(
+            self,
+            "Detector",
+            code=self.lambda_code,
+            topic=self.notifications.topic,
+            topic_key=self.notifications.key,
+            data_key=self.data_key.key,
+            table=self.evaluator.table,
+            metrics_namespace=NAMESPACE,
+            alarm_name_prefix=alarm_name_prefix(account.name),
+            every_minutes=account.alarms.detector_every_minutes,
+        )
+        cdk.CfnOutput(self, "DetectorFunctionName", value=self.detector.function.function_name)
         functions: dict[Source, lambda_.IFunction] = {
             "metering": self.metering.function,
             "evaluator": self.evaluator.function,
+            "detector": self.detector.function,
         }
         if self.price_refresh is not None:
             functions["price_refresh"] = self.price_refresh.function
-        # Alarms: one construct per family (definitions in core/alarm_definitions.py), and the guardrail's own
-        # health (core/service_health.py) on the functions above.
+        # Alarms: one construct per family (definitions in core/alarm_definitions.py; the detector pages for
+        # the feature alarms), and the guardrail's own health (core/service_health.py) on the functions above.
         self.alarms = GuardrailAlarms(
             self,
             "Alarms",
@@ -193,7 +209,6 @@ class AccountGuardrailsStack(cdk.Stack):
             dead_letter_queue=self.metering.dead_letter_queue,
             feature_alarms=not self.layout.split,
         )
-        cdk.CfnOutput(self, "EvaluatorStateTableName", value=self.evaluator.table.table_name)
 
         # Cross-account observability: a link to the monitoring account's sink, in the sink's Region.
         sink = config.organization.oam_sink_arn

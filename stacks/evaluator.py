@@ -15,7 +15,7 @@ from constructs import Construct
 
 from core.runtime_config import STATE_TABLE_ENV, TOPIC_ARN_ENV
 from stacks.guardrail_function import GuardrailFunction
-from stacks.nag import EVALUATOR_FUNCTION, acknowledge, evaluator_alarm_findings
+from stacks.nag import EVALUATOR_FUNCTION, acknowledge
 
 EVALUATOR_HANDLER = "lambdas.evaluator.handler.lambda_handler"
 STATE_TTL_ATTRIBUTE = "expires_at"
@@ -35,7 +35,6 @@ class BudgetEvaluator(Construct):
         data_key: kms.IKey,
         schedule_minutes: int,
         metrics_namespace: str,
-        alarm_name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = dynamodb.Table(
@@ -84,21 +83,6 @@ class BudgetEvaluator(Construct):
                 conditions={"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
             )
         )
-        # Which of this account's guardrail alarms are in ALARM, for the follow-up that explains a page.
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ReadGuardrailAlarmStates",
-                actions=["cloudwatch:DescribeAlarms"],
-                resources=[
-                    cdk.Stack.of(self).format_arn(
-                        service="cloudwatch",
-                        resource="alarm",
-                        resource_name=f"{alarm_name_prefix}*",
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
-            )
-        )
         self.function.add_to_role_policy(
             iam.PolicyStatement(sid="Notify", actions=["sns:Publish"], resources=[topic.topic_arn])
         )
@@ -120,5 +104,3 @@ class BudgetEvaluator(Construct):
             targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
         )
         acknowledge(self, EVALUATOR_FUNCTION)
-        stack = cdk.Stack.of(self)
-        acknowledge(self, evaluator_alarm_findings(stack, alarm_name_prefix))

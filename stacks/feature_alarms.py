@@ -1,5 +1,6 @@
 """Per-feature alarm families as CDK constructs: each turns its definitions from core/alarm_definitions.py
-into `AWS::CloudWatch::Alarm` resources field by field (L1, so the template is exactly the definition)."""
+into `AWS::CloudWatch::Alarm` resources field by field (L1, so the template is exactly the definition).
+Feature alarms have no actions: the detector (stacks/detector.py) pages for them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from core.alarm_model import (
-    AlarmDefinition,
-    CompositeAlarmDefinition,
-    ExpressionQuery,
-    MetricStatQuery,
-    Query,
-)
+from core.alarm_model import AlarmDefinition, ExpressionQuery, MetricStatQuery, Query
 
 
 def _query(query: Query) -> cloudwatch.CfnAlarm.MetricDataQueryProperty:
@@ -83,53 +78,8 @@ class _AlarmFamily(Construct):
 
 
 class FeatureCostAlarms(_AlarmFamily):
-    """Cost rate (rolling hour) and daily burn (rolling 24 hours) per feature."""
-
-
-class FeatureTrafficAlarms(_AlarmFamily):
-    """Invocations per minute per feature against their anomaly band."""
+    """Hourly limit (rolling hour) and daily budget (rolling 24 hours) per feature."""
 
 
 class FeatureTokenAlarms(_AlarmFamily):
-    """Tokens per request per feature: anomaly band, and the static ceiling where config sets one."""
-
-
-class FeatureModelMixAlarms(_AlarmFamily):
-    """Premium models' share of each feature's cost."""
-
-
-class FeatureThrottleAlarms(_AlarmFamily):
-    """Throttled share of each feature's invocations."""
-
-
-class FeatureCompositeAlarms(Construct):
-    """One composite per feature over its alarms: the only feature-level alarm that pages."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        definitions: Sequence[CompositeAlarmDefinition],
-        children: dict[str, cloudwatch.CfnAlarm],
-        topic: sns.ITopic,
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.definitions = tuple(definitions)
-        self.alarms: dict[str, cloudwatch.CfnCompositeAlarm] = {}
-        for d in self.definitions:
-            actions = [topic.topic_arn] if d.notify else None
-            composite = cloudwatch.CfnCompositeAlarm(
-                self,
-                d.key,
-                alarm_name=d.name,
-                alarm_description=d.description,
-                alarm_rule=d.rule,
-                actions_enabled=True,
-                alarm_actions=actions,
-                ok_actions=actions,
-            )
-            # The rule names its children: CloudFormation must create them first.
-            for name in d.children:
-                composite.node.add_dependency(children[name])
-            self.alarms[d.key] = composite
+    """The static tokens-per-request ceiling, where config sets one."""

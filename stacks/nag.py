@@ -67,7 +67,7 @@ PROFILE_LOOKUP_REASON = (
 
 
 ALARM_STATES_REASON = (
-    "The evaluator reads the states of this account's guardrail alarms, one per feature and kind, whose "
+    "The detector reads the states of this account's guardrail alarms, one per feature and kind, whose "
     "names all start with the account's alarm-name prefix; the grant is read-only (DescribeAlarms) and "
     "limited to that prefix in this account and region."
 )
@@ -86,7 +86,7 @@ def _account(stack: cdk.Stack) -> str:
     return "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
 
 
-def evaluator_alarm_findings(stack: cdk.Stack, prefix: str) -> dict[str, str]:
+def detector_alarm_findings(stack: cdk.Stack, prefix: str) -> dict[str, str]:
     resource = f"{_arn_prefix(stack)}:cloudwatch:{stack.region}:{_account(stack)}:alarm:{prefix}*"
     return {f"{IAM5}[Resource::{resource}]": ALARM_STATES_REASON}
 
@@ -151,6 +151,13 @@ RECONCILE_FUNCTION: dict[str, str] = {
     f"{IAM5}[Resource::*]": (
         "ce:GetCostAndUsage and cloudwatch:GetMetricData/ListMetrics support no resource ARN, so IAM only "
         "accepts '*'; the function only reads the bill and the metering's metrics."
+    ),
+}
+
+DETECTOR_FUNCTION: dict[str, str] = {
+    f"{IAM5}[Resource::*]": (
+        "cloudwatch:GetMetricData/ListMetrics support no resource ARN, so IAM only accepts '*'; the grant is "
+        "read-only."
     ),
 }
 

@@ -39,7 +39,7 @@ DEFAULT_DATABASE = "genai_guardrails"
 DEFAULT_TABLE = "bedrock_invocation_logs"
 HOUR_MS = 3_600_000
 POLL_SECONDS = 1.0
-_STRING_COLUMNS = {"file", "model_id", "region"}
+_STRING_COLUMNS = {"file", "account_id", "model_id", "region"}
 
 
 class AthenaError(RuntimeError):
@@ -175,6 +175,7 @@ def run(
     sleep: Callable[[float], None] = time.sleep,
     log: TextIO | None = None,
     dialect: Dialect = ATHENA,
+    lateness: bool = True,
 ) -> AthenaRun:
     if client is None:
         import boto3
@@ -183,7 +184,7 @@ def run(
     athena = AthenaClient(client, target, sleep)
     aggregation, residue_query = queries(meter, target, since_ms, until_ms, dialect)
     plan = attribution_plan(meter.runtime)
-    folder = Folder(meter, plan, catalog_thresholds(meter.catalog), since_ms, until_ms)
+    folder = Folder(meter, plan, catalog_thresholds(meter.catalog), since_ms, until_ms, lateness)
     qid = athena.run(aggregation)
 
     def residue(files: list[str]) -> Iterator[tuple[str, str]]:

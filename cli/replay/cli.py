@@ -82,7 +82,7 @@ def run_replay(args: argparse.Namespace) -> int:
             engine=args.engine,
             athena=athena,
         )
-    except (FileNotFoundError, SourceError, AthenaError, UnsupportedRule) as exc:
+    except (FileNotFoundError, SourceError, AthenaError, UnsupportedRule, runner.ReplayInputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out = sys.stdout
@@ -93,15 +93,38 @@ def run_replay(args: argparse.Namespace) -> int:
     )
     runner.print_cost_table(result, out)
     runner.print_timeline(result, out)
-    summary = None
+    plan = None
     if args.drifts:
-        summary = runner.drift_report(result, json.loads(Path(args.drifts).read_text()), out)
+        plan = json.loads(Path(args.drifts).read_text())
+        runner.drift_report(result, plan, out)
     if args.report:
         from cli.replay.report import write_report
 
-        path = write_report(result, Path(args.report), summary)
+        path = write_report(result, Path(args.report), plan)
         print(f"\nreport: {path}", file=out)
     return 0
+
+
+def parse_volumes(values: list[str], features: list[str]) -> dict[str, float]:
+    """`--volume 3` (every feature) and `--volume kb-search=0.5`; a clear error otherwise."""
+    out: dict[str, float] = {}
+    for value in values:
+        name, _, rate = value.rpartition("=")
+        try:
+            volume = float(rate)
+        except ValueError:
+            raise ValueError(
+                f"--volume {value!r}: expected CALLS_PER_MINUTE or FEATURE=CALLS_PER_MINUTE"
+            ) from None
+        if not 0 < volume <= 100_000:
+            raise ValueError(f"--volume {value!r}: calls per minute must be in (0, 100000]")
+        if name and name not in features:
+            raise ValueError(
+                f"--volume {value!r}: no feature {name!r} in the account ({', '.join(features)})"
+            )
+        for feature in [name] if name else features:
+            out[feature] = volume
+    return out
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -111,12 +134,21 @@ def run_simulate(args: argparse.Namespace) -> int:
     if loaded is None:
         return 1
     config, account = loaded
+    try:
+        volumes = parse_volumes(args.volume, [f.name for f in account.features])
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     out = Path(args.out)
-    plan = simulate(config, account, args.days, args.seed, out, scale=args.scale)
+    plan = simulate(
+        config, account, args.days, args.seed, out, volumes=volumes, progress=not args.no_progress
+    )
     print(
         f"{out}: {plan.records:,} records, {args.days} days from {plan.start}; drifts in "
         f"{drift_sidecar_path(out)}"
     )
+    for name, volume in plan.volumes.items():
+        print(f"  {name:<16} {plan.shapes[name]:<10} {volume:g} calls/min (weekday average)")
     for d in plan.drifts:
         print(f"  {d.start}  {d.kind:<14} {d.feature:<16} {d.detail}")
     return 0

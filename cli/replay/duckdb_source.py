@@ -297,6 +297,8 @@ _RECORD_TYPES: tuple[tuple[str, str], ...] = (
     ("input", "STRUCT(" + ", ".join(f"{f} JSON" for f in (*INPUT_FIELDS, "inputBodyJson")) + ")"),
     ("output", "STRUCT(" + ", ".join(f"{f} JSON" for f in (*OUTPUT_FIELDS, "outputBodyJson")) + ")"),
     ("identity", "STRUCT(arn JSON)"),
+    ("requestId", "VARCHAR"),
+    ("accountId", "VARCHAR"),
 )
 
 
@@ -339,6 +341,8 @@ def _record_columns(struct: str, metadata_keys: Sequence[str]) -> str:
         f"CAST({struct}input.cacheWriteInputTokenCount AS VARCHAR) AS cw_t",
         f"CAST({struct}output.outputTokenCount AS VARCHAR) AS o_t",
         f"CAST({struct}identity.arn AS VARCHAR) AS arn_t",
+        f"{struct}requestId AS rid",
+        f"{struct}accountId AS acct",
     ]
     as_struct = _metadata_struct(metadata_keys)
     for n, key in enumerate(metadata_keys):
@@ -442,6 +446,7 @@ def run(
     log: TextIO | None = None,
     s3_client: Any = None,
     timings: dict[str, Any] | None = None,
+    lateness: bool = True,
 ) -> DuckDBRun:
     """Meter ``paths`` with DuckDB into a MetricStore (the runner's pipeline continues from there)."""
     import duckdb
@@ -459,7 +464,7 @@ def run(
                 print(f"note: {note}", file=log)
         plan = attribution_plan(meter.runtime)
         thresholds = catalog_thresholds(meter.catalog)
-        folder = Folder(meter, plan, thresholds, since_ms, until_ms)
+        folder = Folder(meter, plan, thresholds, since_ms, until_ms, lateness)
         if not inputs.files:
             return DuckDBRun(folder.store, 0, inputs.notes, 0)
         keys = plan.metadata_keys

@@ -1,18 +1,25 @@
-"""CloudWatch alarm evaluation, offline and pure: per-minute metric series in, alarm state changes out.
+"""CloudWatch alarm evaluation, offline and pure: per-minute metric series in, alarm states out.
 
-Semantics reproduced (see docs/replay.md for the list of approximations):
+Semantics reproduced (docs/replay.md lists them with their sources):
 
-* Sliding evaluation window (CloudWatch's default): the alarm is evaluated at the end of every minute;
-  datapoint k (k = 0..N-1) aggregates the P-second window ending k*P seconds before the evaluation time.
-* Statistics over a window of per-minute samples: Sum, SampleCount, Average (= Sum / SampleCount),
-  Minimum and Maximum of the per-minute values. A window with no sample is a missing datapoint.
+* Sliding evaluation window (CloudWatch's default): the alarm is evaluated at the end of every minute (40 s
+  after it); datapoint k aggregates the P-second window ending k*P seconds before the evaluation time.
+* Lateness: each datapoint is computed from what had landed by the evaluation (the store's visibility
+  classes): the newest minutes of a window are partly visible, and a minute with no visible sample is a
+  missing datapoint, not a zero.
+* Statistics over a window of per-minute samples: Sum, SampleCount, Average (= Sum / SampleCount); Minimum
+  and Maximum over final values. A window with no sample is a missing datapoint.
 * Metric math, the subset the alarm definitions use: + - * /, unary minus, numbers, query ids,
   ``SUM([...])``, ``FILL(x, value)``, ``IF(cond, a, b)``, comparisons, ``MAX([...])``, ``MIN([...])``,
   ``ABS(x)``. A missing operand makes the result missing; division by zero yields no datapoint.
-* ``ANOMALY_DETECTION_BAND(x, k)``: approximated, see ``anomaly_band``.
-* M out of N with ``TreatMissingData``: notBreaching (missing counts as good), breaching (as bad),
-  ignore (only present datapoints count; all missing keeps the state), missing (all missing is
-  INSUFFICIENT_DATA).
+  ``ANOMALY_DETECTION_BAND`` is refused: CloudWatch's model is not public, so replay could not reproduce
+  it, and no deployed alarm uses one.
+* The evaluation range (CloudWatch User Guide, "How alarm state is evaluated when data is missing"): the
+  N + 2 most recent datapoints are read; with at least N present, the N most recent present ones decide,
+  whatever the missing-data policy; with fewer, missing ones are filled by the policy as few times as
+  needed (breaching / notBreaching), or (missing, ignore) only present ones count, with the "premature
+  alarm" rule for missing and the state kept for ignore; all missing: notBreaching OK, breaching ALARM,
+  missing INSUFFICIENT_DATA, ignore keeps the state.
 * Composite alarms: ``ALARM(name)``, ``OK(name)``, ``INSUFFICIENT_DATA(name)``, ``TRUE``, ``FALSE``,
   ``AND``, ``OR``, ``NOT`` and parentheses, evaluated after their children every minute.
 """
@@ -24,9 +31,10 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 
-from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition, ExpressionQuery, MetricStatQuery
+import numpy as np
+
+from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition, MetricStatQuery
 
 OK = "OK"
 ALARM = "ALARM"
@@ -35,17 +43,10 @@ NOT_BREACHING = "notBreaching"
 BREACHING = "breaching"
 IGNORE = "ignore"
 MINUTE_MS = 60_000
+# CloudWatch reads this many datapoints beyond EvaluationPeriods (its published example: N = 3, range 5).
+EXTRA_DATAPOINTS = 2
 
 Series = list[float | None]
-# (sums, sample counts) per minute of the timeline, for one metric query (metric name + dimensions).
-RawSeries = tuple[Sequence[float], Sequence[int]]
-SeriesSource = Callable[[MetricStatQuery], RawSeries]
-
-# Anomaly band approximation parameters (documented in docs/replay.md).
-BAND_HISTORY_DAYS = 14
-BAND_MIN_SAMPLES = 60
-BAND_HOURS_AROUND = 1  # pool the same hour of day and the hour either side
-BAND_MIN_RELATIVE_STD = 0.01
 
 
 class ExpressionError(ValueError):
@@ -65,31 +66,72 @@ class Transition:
 
 # ---- windows ------------------------------------------------------------------------------------------
 
+# Views of a datapoint by the age of its newest minute at the evaluation: 0, 1, 2 partly visible, 3 final.
+VIEWS = 4
+FINAL = VIEWS - 1
 
-def window_values(sums: Sequence[float], counts: Sequence[int], minutes: int, stat: str) -> Series:
-    """Value of the window of ``minutes`` minutes ending at each minute (inclusive)."""
+
+@dataclass(frozen=True)
+class RawViews:
+    """One metric query's per-minute sums and sample counts: final, and visible at ages 0..2."""
+
+    sums: Sequence[float]
+    counts: Sequence[float]
+    visible_sums: Sequence[Sequence[float]] = ()  # [age][minute]; empty: every minute final at once
+    visible_counts: Sequence[Sequence[float]] = ()
+
+
+SeriesSource = Callable[[MetricStatQuery], RawViews]
+
+
+def window_values(sums: Sequence[float], counts: Sequence[float], minutes: int, stat: str) -> Series:
+    """Value of the window of ``minutes`` minutes ending at each minute (inclusive), final data."""
+    return window_views(RawViews(sums, counts), minutes, stat)[FINAL]
+
+
+def window_views(raw: RawViews, minutes: int, stat: str) -> list[Series]:
+    """[view d] -> value of the window ending at each minute as seen d minutes after that minute (d = 3:
+    final). Minute end - i of the window is seen at age d + i."""
+    sums = np.asarray(raw.sums, dtype=float)
+    counts = np.asarray(raw.counts, dtype=float)
     n = len(sums)
-    out: Series = [None] * n
     if stat in ("Minimum", "Maximum"):
         pick = min if stat == "Minimum" else max
+        out: Series = [None] * n
         for i in range(n):
             lo = max(0, i - minutes + 1)
-            present = [sums[j] for j in range(lo, i + 1) if counts[j]]
-            out[i] = pick(present) if present else None
-        return out
+            seen = [float(sums[j]) for j in range(lo, i + 1) if counts[j]]
+            out[i] = pick(seen) if seen else None
+        return [out] * VIEWS
     if stat not in ("Sum", "SampleCount", "Average"):
         raise ExpressionError(f"statistic {stat!r} is not supported by replay")
-    # Prefix sums, then one difference per minute (window start clamped at the timeline's start).
-    ps = list(accumulate(sums, initial=0.0))
-    pc = list(accumulate(counts, initial=0))
-    starts = [0] * min(minutes, n) + list(range(1, n - minutes + 1))
-    in_window = [pc[i + 1] - pc[j] for i, j in enumerate(starts)]
-    if stat == "SampleCount":
-        return [float(k) if k else None for k in in_window]
-    total = [ps[i + 1] - ps[j] for i, j in enumerate(starts)]
-    if stat == "Sum":
-        return [v if k else None for v, k in zip(total, in_window, strict=True)]
-    return [v / k if k else None for v, k in zip(total, in_window, strict=True)]
+
+    def windowed(per_minute: np.ndarray) -> np.ndarray:
+        prefix = np.concatenate([[0.0], np.cumsum(per_minute)])
+        idx = np.arange(n)
+        out: np.ndarray = prefix[idx + 1] - prefix[np.maximum(0, idx - minutes + 1)]
+        return out
+
+    final_sum, final_count = windowed(sums), windowed(counts)
+    views: list[Series] = []
+    for d in range(VIEWS):
+        s_view, c_view = final_sum.copy(), final_count.copy()
+        if d < FINAL and len(raw.visible_sums):
+            for i in range(min(minutes, FINAL - d)):
+                late_sum = sums - np.asarray(raw.visible_sums[d + i], dtype=float)
+                late_count = counts - np.asarray(raw.visible_counts[d + i], dtype=float)
+                s_view[i:] -= late_sum[: n - i] if i else late_sum
+                c_view[i:] -= late_count[: n - i] if i else late_count
+        present = c_view > 0.5
+        if stat == "Sum":
+            chosen = s_view
+        elif stat == "SampleCount":
+            chosen = c_view
+        else:
+            chosen = np.divide(s_view, c_view, out=np.zeros(n), where=present)
+        flags = present.tolist()
+        views.append([float(v) if ok else None for v, ok in zip(chosen.tolist(), flags, strict=True)])
+    return views
 
 
 # ---- metric math --------------------------------------------------------------------------------------
@@ -254,186 +296,130 @@ class MathEvaluator:
         raise ExpressionError(f"metric math function {name} is not supported by replay")
 
 
-# ---- anomaly band -------------------------------------------------------------------------------------
-
-
-def anomaly_band(values: Series, width: float, start_ms: int, period_minutes: int) -> tuple[Series, Series]:
-    """Approximate ``ANOMALY_DETECTION_BAND(x, width)``: (lower, upper) per minute.
-
-    CloudWatch's model is proprietary (trained on up to two weeks, with daily and weekly seasonality).
-    Replay approximates it honestly: the band at minute t is mean ± width x stddev of the datapoints that
-    the same series had within one hour of the same hour of day on each of the previous 1 to 14 days (every
-    minute's sliding-window value), with the stddev floored at 1% of the mean. Until there are
-    ``BAND_MIN_SAMPLES`` such datapoints (the first day) there is no band, as CloudWatch has none while its
-    model trains: the alarm sees missing data.
-    """
-    n = len(values)
-    base_hour = start_ms // 3_600_000
-    stats: dict[int, list[float]] = {}  # absolute hour -> [count, sum, sum of squares]
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        hour = base_hour + (start_ms % 3_600_000 + i * MINUTE_MS) // 3_600_000
-        acc = stats.setdefault(hour, [0.0, 0.0, 0.0])
-        acc[0] += 1
-        acc[1] += v
-        acc[2] += v * v
-    lower: Series = [None] * n
-    upper: Series = [None] * n
-    cache: dict[int, tuple[float, float] | None] = {}
-    missing = object()
-    for i in range(n):
-        hour = base_hour + (start_ms % 3_600_000 + i * MINUTE_MS) // 3_600_000
-        hit = cache.get(hour, missing)
-        band: tuple[float, float] | None
-        if hit is missing:
-            c = s = q = 0.0
-            for d in range(1, BAND_HISTORY_DAYS + 1):
-                for near in range(-BAND_HOURS_AROUND, BAND_HOURS_AROUND + 1):
-                    got = stats.get(hour - 24 * d + near)
-                    if got is not None:
-                        c += got[0]
-                        s += got[1]
-                        q += got[2]
-            if c < BAND_MIN_SAMPLES:
-                band = None
-            else:
-                mean = s / c
-                std = math.sqrt(max(q / c - mean * mean, 0.0))
-                std = max(std, abs(mean) * BAND_MIN_RELATIVE_STD)
-                band = (mean - width * std, mean + width * std)
-            cache[hour] = band
-        else:
-            band = hit  # type: ignore[assignment]
-        if band is not None:
-            lower[i], upper[i] = band
-    return lower, upper
-
-
 # ---- alarms -------------------------------------------------------------------------------------------
-
-_BAND_RE = re.compile(r"^\s*ANOMALY_DETECTION_BAND\(\s*(\w+)\s*(?:,\s*([0-9.]+)\s*)?\)\s*$", re.I)
 
 
 @dataclass(slots=True)
 class AlarmSeries:
-    """The watched value and the threshold(s) per minute, windows ending at that minute."""
+    """The watched value per minute, by view: [d][minute] = the window ending at that minute as seen d
+    minutes later (d = 3: final)."""
 
-    value: Series
-    lower: Series | None
-    upper: Series | None
+    views: list[Series]
     period_minutes: int
+
+    @property
+    def value(self) -> Series:
+        return self.views[FINAL]
 
 
 def alarm_series(alarm: AlarmDefinition, source: SeriesSource, n: int, start_ms: int) -> AlarmSeries:
     queries = {q.id: q for q in alarm.queries}
     period_minutes = max(1, alarm.period // 60)
-    memo: dict[str, Series] = {}
-    evaluator: MathEvaluator
-
-    def resolve(qid: str) -> Series:
-        if qid in memo:
-            return memo[qid]
-        q = queries.get(qid)
-        if q is None:
-            raise ExpressionError(f"{alarm.name}: expression refers to unknown id {qid!r}")
-        if isinstance(q, MetricStatQuery):
-            sums, counts = source(q)
-            memo[qid] = window_values(sums, counts, max(1, q.period // 60), q.stat)
-        else:
-            memo[qid] = evaluator.evaluate(q.expression)
-        return memo[qid]
-
-    evaluator = MathEvaluator(n, resolve)
-    lower = upper = None
-    band_id = alarm.threshold_metric_id
-    if band_id is not None:
-        band = queries[band_id]
-        match = _BAND_RE.match(band.expression) if isinstance(band, ExpressionQuery) else None
-        if match is None:
-            raise ExpressionError(f"{alarm.name}: threshold metric {band.id!r} is not an anomaly band")
-        width = float(match.group(2) or 2)
-        lower, upper = anomaly_band(resolve(match.group(1)), width, start_ms, period_minutes)
-    watched = [q for q in alarm.queries if q.return_data and q.id != band_id]
+    if alarm.threshold_metric_id is not None:
+        raise ExpressionError(
+            f"{alarm.name}: anomaly-detection bands are not reproducible offline (CloudWatch's model is not "
+            "public)"
+        )
+    watched = [q for q in alarm.queries if q.return_data]
     if len(watched) != 1:
-        raise ExpressionError(f"{alarm.name}: {len(watched)} queries return data, expected one (+ band)")
-    return AlarmSeries(resolve(watched[0].id), lower, upper, period_minutes)
+        raise ExpressionError(f"{alarm.name}: {len(watched)} queries return data, expected one")
+    views: list[Series] = []
+    raw_memo: dict[str, list[Series]] = {}
+
+    class ViewResolver:
+        """Resolves query ids for one view (expressions evaluated on that view's series)."""
+
+        def __init__(self, view: int) -> None:
+            self.view = view
+            self.memo: dict[str, Series] = {}
+            self.evaluator = MathEvaluator(n, self)
+
+        def __call__(self, qid: str) -> Series:
+            if qid in self.memo:
+                return self.memo[qid]
+            q = queries.get(qid)
+            if q is None:
+                raise ExpressionError(f"{alarm.name}: expression refers to unknown id {qid!r}")
+            if isinstance(q, MetricStatQuery):
+                if qid not in raw_memo:
+                    raw_memo[qid] = window_views(source(q), max(1, q.period // 60), q.stat)
+                self.memo[qid] = raw_memo[qid][self.view]
+            else:
+                self.memo[qid] = self.evaluator.evaluate(q.expression)
+            return self.memo[qid]
+
+    for view in range(VIEWS):
+        views.append(ViewResolver(view)(watched[0].id))
+    return AlarmSeries(views, period_minutes)
 
 
-def _breaches(
-    comparison: str, v: float, threshold: float | None, lo: float | None, hi: float | None
-) -> bool | None:
+def _breaches(comparison: str, v: float, threshold: float | None) -> bool:
+    if threshold is None:
+        raise ExpressionError(f"comparison {comparison} needs a threshold")
     if comparison == "GreaterThanThreshold":
-        return None if threshold is None else v > threshold
+        return v > threshold
     if comparison == "GreaterThanOrEqualToThreshold":
-        return None if threshold is None else v >= threshold
+        return v >= threshold
     if comparison == "LessThanThreshold":
-        return None if threshold is None else v < threshold
+        return v < threshold
     if comparison == "LessThanOrEqualToThreshold":
-        return None if threshold is None else v <= threshold
-    if comparison == "GreaterThanUpperThreshold":
-        return None if hi is None else v > hi
-    if comparison == "LessThanLowerThreshold":
-        return None if lo is None else v < lo
-    if comparison == "LessThanLowerOrGreaterThanUpperThreshold":
-        return None if lo is None or hi is None else (v < lo or v > hi)
+        return v <= threshold
     raise ExpressionError(f"comparison {comparison} is not supported")
+
+
+def decide(datapoints: Sequence[bool | None], m: int, n: int, policy: str, state: str) -> str:
+    """CloudWatch's decision over the evaluation range, newest datapoint first (True breaching, False not,
+    None missing). The range holds N + 2 datapoints."""
+    present = [d for d in datapoints if d is not None]
+    if len(present) >= n:
+        return ALARM if sum(present[:n]) >= m else OK
+    if not present:
+        if policy == NOT_BREACHING:
+            return OK
+        if policy == BREACHING:
+            return ALARM
+        return state if policy == IGNORE else INSUFFICIENT
+    breaching = sum(present)
+    if policy == BREACHING:
+        return ALARM if breaching + (n - len(present)) >= m else OK
+    if policy == NOT_BREACHING:
+        return ALARM if breaching >= m else OK
+    if breaching >= m:
+        return ALARM
+    # "Premature alarm" rule: every present datapoint breaches and the oldest breaching one among the last N
+    # positions is at least M periods old: missing goes to ALARM, ignore keeps its state.
+    recent = list(datapoints[:n])
+    positions = [i for i, d in enumerate(recent) if d is True]
+    old_enough = bool(positions) and max(positions) + 1 >= m
+    if all(present) and old_enough:
+        return ALARM if policy != IGNORE else state
+    if policy == IGNORE and all(present):
+        return state
+    return OK
 
 
 def evaluate_alarm(alarm: AlarmDefinition, series: AlarmSeries) -> tuple[list[str], list[Transition]]:
     """State at the end of every minute, and the state changes (the first evaluation is not a change)."""
-    n = len(series.value)
+    values = series.views
+    n = len(values[FINAL])
     p = series.period_minutes
     m, big_n = alarm.datapoints_to_alarm, alarm.evaluation_periods
+    range_n = big_n + EXTRA_DATAPOINTS
     states: list[str] = [INSUFFICIENT] * n
     transitions: list[Transition] = []
     state = INSUFFICIENT
-    # Whether each datapoint breaches (None: missing), computed once: each is in N evaluation windows.
-    lower, upper = series.lower, series.upper
-    breach: list[bool | None] = [
-        None
-        if v is None
-        else _breaches(
-            alarm.comparison,
-            v,
-            alarm.threshold,
-            lower[j] if lower is not None else None,
-            upper[j] if upper is not None else None,
-        )
-        for j, v in enumerate(series.value)
-    ]
     for i in range(n):
-        breaching = present = missing = 0
-        for k in range(big_n):
+        datapoints: list[bool | None] = []
+        for k in range(range_n):
             j = i - k * p
-            b = breach[j] if j >= 0 else None
-            if b is None:
-                missing += 1
-            else:
-                present += 1
-                breaching += b
-        policy = alarm.treat_missing_data
-        if present == 0:
-            if policy == NOT_BREACHING:
-                new = OK
-            elif policy == BREACHING:
-                new = ALARM
-            elif policy == IGNORE:
-                new = state
-            else:
-                new = INSUFFICIENT
-        else:
-            if policy == BREACHING:
-                breaching += missing
-            new = ALARM if breaching >= m else OK
+            if j < 0:
+                datapoints.append(None)
+                continue
+            v = values[min(k * p, FINAL)][j]
+            datapoints.append(None if v is None else _breaches(alarm.comparison, v, alarm.threshold))
+        new = decide(datapoints, m, big_n, alarm.treat_missing_data, state)
         if new != state:
-            j = i
-            hi = series.upper[j] if series.upper is not None else None
-            transitions.append(
-                Transition(
-                    alarm.name, i, new, series.value[j], alarm.threshold if hi is None else hi, alarm.feature
-                )
-            )
+            transitions.append(Transition(alarm.name, i, new, values[0][i], alarm.threshold, alarm.feature))
             state = new
         states[i] = state
     return states, transitions

@@ -15,15 +15,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.sql import AGGREGATE_COLUMNS, AttributionPlan, long_context
-from cli.replay.metering import MINUTE_MS, MetricStore
+from cli.replay.metering import CLASSES, MINUTE_MS, MetricStore, visibility_class
 from lambdas.metering.aggregate import Aggregates, Aggregation, BatchResult, Meter
 
 FOLD_CHUNK = 50_000  # aggregates priced per Meter.finish call
 RESIDUE_CHUNK = 20_000
 
 _COL = {name: i for i, name in enumerate(AGGREGATE_COLUMNS)}
-KIND, FILE, MINUTE, ATTRIBUTION, MODEL_ID, REGION, LC_BUCKET, SHAPE = (
-    _COL[c] for c in ("kind", "file", "minute", "attribution", "model_id", "region", "lc_bucket", "shape")
+KIND, FILE, MINUTE, VISIBILITY, ACCOUNT, ATTRIBUTION, MODEL_ID, REGION, LC_BUCKET, SHAPE = (
+    _COL[c]
+    for c in (
+        "kind",
+        "file",
+        "minute",
+        "visibility",
+        "account_id",
+        "attribution",
+        "model_id",
+        "region",
+        "lc_bucket",
+        "shape",
+    )
 )
 SUMS = _COL["invocations"]  # invocations .. cache_write_tokens: seven consecutive columns
 MALFORMED, RESIDUE, LAST_MINUTE = (_COL[c] for c in ("malformed", "residue", "last_minute"))
@@ -47,9 +59,11 @@ class Folder:
     thresholds: Sequence[int]
     since_ms: int | None = None
     until_ms: int | None = None
+    lateness: bool = True  # False: every record visible at once (visibility class 0)
     store: MetricStore = field(init=False)
     files: dict[str, FileCounts] = field(default_factory=dict)
-    residue_aggs: Aggregation = field(default_factory=Aggregation)
+    # Per visibility class (cli.replay.metering): the residue's aggregates, priced with the rows.
+    residue_aggs: list[Aggregation] = field(default_factory=lambda: [Aggregation() for _ in range(CLASSES)])
     aggregates_priced: int = 0
 
     def __post_init__(self) -> None:
@@ -71,15 +85,21 @@ class Folder:
     def _residue_chunk(self, file: str | None, chunk: list[dict[str, object]]) -> None:
         if not chunk or file is None:
             return
-        result = BatchResult()
-        aggregation = self.meter.aggregate(chunk, result)
-        self.store.records += result.records
+        parts: list[list[dict[str, object]]] = [[] for _ in range(CLASSES)]
+        for event in chunk:
+            parts[visibility_class(str(event["message"])) if self.lateness else 0].append(event)
         counts = self.files.setdefault(file, FileCounts())
-        counts.malformed += result.malformed
-        for minute_ms in aggregation.minutes():
-            if counts.last_minute_ms is None or minute_ms > counts.last_minute_ms:
-                counts.last_minute_ms = minute_ms
-        self.residue_aggs.merge(aggregation)
+        for visibility, events in enumerate(parts):
+            if not events:
+                continue
+            result = BatchResult()
+            aggregation = self.meter.aggregate(events, result)
+            self.store.records += result.records
+            counts.malformed += result.malformed
+            for minute_ms in aggregation.minutes():
+                if counts.last_minute_ms is None or minute_ms > counts.last_minute_ms:
+                    counts.last_minute_ms = minute_ms
+            self.residue_aggs[visibility].merge(aggregation)
 
     # ---- rows -----------------------------------------------------------------------------------------
 
@@ -91,7 +111,10 @@ class Folder:
         """All rows of one aggregation query, file rows (kind 1) first, then aggregate rows (kind 0) ordered
         by minute. ``residue(files)`` yields the (file, line) pairs the SQL left to Python in those files; it
         is called once the file rows are read, before any aggregate is priced. Returns the finished store."""
-        aggs: Aggregates = {}
+        aggs: list[Aggregates] = [{} for _ in range(CLASSES)]
+        pending = 0
+        identities = self.store.identities
+        lateness = self.lateness
         lc_flags: dict[tuple[str, int], bool] = {}  # (modelId, bucket) -> the Lambda's flag
         residue_done = residue is None
         models = self.meter.models
@@ -107,9 +130,10 @@ class Folder:
                 self._residue(residue)
             minute: int = row[MINUTE]
             if minute != current:
-                if len(aggs) >= FOLD_CHUNK:
+                if pending >= FOLD_CHUNK:
                     self._flush(aggs, minute * MINUTE_MS)
-                    aggs = {}
+                    aggs = [{} for _ in range(CLASSES)]
+                    pending = 0
                 current = minute
             model_id = row[MODEL_ID]
             lc_key = (model_id, row[LC_BUCKET])
@@ -127,9 +151,12 @@ class Folder:
             )
             sums: list[int] = list(row[SUMS : SUMS + 7])
             self.store.records += sums[0]
-            acc = aggs.get(key)
+            identities[(str(row[ACCOUNT] or ""), str(row[REGION]))] += sums[0]
+            by_key = aggs[int(row[VISIBILITY]) if lateness else 0]
+            acc = by_key.get(key)
             if acc is None:
-                aggs[key] = sums
+                by_key[key] = sums
+                pending += 1
             else:
                 for k in range(7):
                     acc[k] += sums[k]
@@ -137,6 +164,7 @@ class Folder:
             self._residue(residue)
         self._flush(aggs, None)
         self._stamp_malformed()
+        self.store.messages = self.store.records + self.store.malformed_total
         return self.store
 
     def _residue(self, residue: Callable[[list[str]], Iterable[tuple[str, str]]] | None) -> None:
@@ -153,24 +181,27 @@ class Folder:
             if counts.last_minute_ms is None or last > counts.last_minute_ms:
                 counts.last_minute_ms = last
 
-    def _flush(self, aggs: Aggregates, before_ms: int | None) -> None:
-        """Price and store ``aggs`` plus the residue aggregates of minutes before ``before_ms``."""
-        aggregation = Aggregation(sums=aggs)
-        if self.residue_aggs:
-            aggregation.merge(self.residue_aggs.split_before(before_ms))
-        if not aggregation:
-            return
-        result = BatchResult()
-        self.meter.finish(result, aggregation)
-        self.aggregates_priced += len(aggs)
-        store = self.store
-        # As the Python engine: unpriced reasons of every record metered, documents of [since, until) only.
-        for reason, count in result.unpriced_reasons.items():
-            store.unpriced_reasons[reason] = store.unpriced_reasons.get(reason, 0) + count
-        since, until = self.since_ms, self.until_ms
-        for doc in result.docs:
-            if (since is None or doc.minute_ms >= since) and (until is None or doc.minute_ms < until):
-                store.add(doc)
+    def _flush(self, aggs: list[Aggregates], before_ms: int | None) -> None:
+        """Price and store ``aggs`` (per visibility class) plus the residue aggregates of minutes before
+        ``before_ms``."""
+        for visibility in range(CLASSES):
+            aggregation = Aggregation(sums=aggs[visibility])
+            residue = self.residue_aggs[visibility]
+            if residue:
+                aggregation.merge(residue.split_before(before_ms))
+            if not aggregation:
+                continue
+            result = BatchResult()
+            self.meter.finish(result, aggregation)
+            self.aggregates_priced += len(aggs[visibility])
+            store = self.store
+            # As the Python engine: unpriced reasons of every record metered, documents of [since, until).
+            for reason, count in result.unpriced_reasons.items():
+                store.unpriced_reasons[reason] = store.unpriced_reasons.get(reason, 0) + count
+            since, until = self.since_ms, self.until_ms
+            for doc in result.docs:
+                if (since is None or doc.minute_ms >= since) and (until is None or doc.minute_ms < until):
+                    store.add(doc, visibility)
 
     def _stamp_malformed(self) -> None:
         """MalformedRecords at each file's latest valid minute (the Lambda stamps arrival time; the Python

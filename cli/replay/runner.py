@@ -1,26 +1,35 @@
-"""Replay orchestration: meter, evaluate every alarm, explain every breach, print."""
+"""Replay orchestration: meter, evaluate what the account stack deploys minute by minute, print.
+
+What runs, in the order the account would see it:
+
+* the CloudWatch alarms (core.alarm_definitions, the objects the stack synthesizes) through the engine;
+* the detector (lambdas.detector.pages.evaluate_feature, the function the detector Lambda runs) once per
+  minute and feature, on what CloudWatch showed at that minute, with the alarm states of the minute before
+  (the detector and the alarms run at the same moment, so it reads their previous state);
+* the account alarms that notify the topic directly (pages);
+* the evaluator's budget notifications (lambdas.evaluator.budget and the evaluator's message) every
+  `evaluator.schedule_minutes`.
+
+Every explanation is `lambdas.evaluator.change.explain_change` on the replayed metrics as visible then.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
-from cli.replay.engine import ALARM, Transition, alarm_series, evaluate_alarm, evaluate_composites
+from cli.replay.engine import ALARM, OK, Transition, alarm_series, evaluate_alarm
 from cli.replay.metering import (
-    CR,
-    CW,
-    FAILED,
-    INP,
-    INV,
     MINUTE_MS,
-    OUT,
-    THROTTLED,
     MetricStore,
+    StoreUsage,
+    StoreView,
     build_meter,
     meter_messages,
 )
@@ -28,21 +37,35 @@ from cli.replay.progress import Progress
 from cli.replay.readers import input_size, iter_messages
 from core.alarm_definitions import build_alarm_set
 from core.alarm_model import AccountAlarmSet
+from core.runtime_config import build_runtime_config
+from lambdas.detector.detect import Observation
+from lambdas.detector.model import SETTLE_MINUTES, DetectorSettings, FeatureState
+from lambdas.detector.pages import evaluate_feature
+from lambdas.evaluator import budget, change, service
 from lambdas.pricing.catalog_source import catalog_label
 
 
-@dataclass
-class Breach:
-    """A metric alarm that went to ALARM, with the evaluator's explanation of its feature's change."""
+class ReplayInputError(ValueError):
+    """The logs cannot be replayed for this account (nothing valid, or another account's records)."""
 
-    alarm: str
-    family: str
+
+@dataclass(frozen=True)
+class Message:
+    """What the SNS topic would have received. Pages: detector pages and account alarms going to ALARM."""
+
+    minute_ms: int  # the minute evaluated; the message goes out about 40 s after it ends
+    kind: str  # "page", "resolved", "alarm", "alarm-ok", "budget"
     feature: str | None
-    minute_ms: int  # the minute whose data completed the breach (the alarm fires at its end)
-    value: float | None
-    threshold: float | None
-    explanation: str = ""
-    drivers: list[dict[str, Any]] = field(default_factory=list)
+    reason: str  # detector: new | driver | reminder; alarm: its name; budget: the thresholds
+    subject: str
+    summary: str
+    causes: tuple[str, ...] = ()
+    driver: str | None = None  # the explanation's first changed factor
+    body: str = ""  # the SNS message body the Lambda would publish (detector and evaluator messages)
+
+    @property
+    def is_page(self) -> bool:
+        return self.kind in ("page", "alarm")
 
 
 @dataclass
@@ -51,10 +74,18 @@ class ReplayResult:
     alarms: AccountAlarmSet
     start_ms: int
     minutes: int
-    breaches: list[Breach]
-    composites: list[Transition]
+    messages: list[Message]
+    transitions: list[Transition]  # CloudWatch alarm state changes
     skipped: list[str]  # alarms replay cannot evaluate (metrics not in invocation logs)
     prices: str = ""  # the price catalog's as_of and source, as the metering Lambda would label it
+    account_features: tuple[Any, ...] = ()  # the config's features (limits, budgets)
+
+    @property
+    def pages(self) -> list[Message]:
+        return [m for m in self.messages if m.is_page]
+
+
+Observer = Callable[[str, Observation], None]
 
 
 def iso(ms: int) -> str:
@@ -69,126 +100,206 @@ def parse_time(text: str) -> int:
     return int(parsed.timestamp() * 1000)
 
 
-# ---- explanation (the evaluator's own decomposition and wording) ---------------------------------------
+def _top_driver(body: dict[str, Any]) -> str | None:
+    drivers = body.get("explanation", {}).get("drivers", [])
+    return next((d["factor"] for d in drivers if not d["unchanged"]), None)
 
 
-def _usage(slot: Sequence[float]) -> Any:
-    from lambdas.evaluator.decomposition import Usage
+# ---- the detector ---------------------------------------------------------------------------------------
 
-    return Usage(
-        invocations=slot[INV],
-        failed=slot[FAILED],
-        throttled=slot[THROTTLED],
-        input_tokens=slot[INP],
-        output_tokens=slot[OUT],
-        cache_read_tokens=slot[CR],
-        cache_write_tokens=slot[CW],
-        cost=slot[8],
+
+def run_detector(
+    store: MetricStore,
+    settings: DetectorSettings,
+    start_ms: int,
+    minutes: int,
+    alarm_states: dict[str, list[str]],
+    observer: Observer | None = None,
+    states: dict[str, FeatureState] | None = None,
+) -> list[Message]:
+    """The detector Lambda's evaluation, once per minute and feature, on the metrics visible then."""
+    import json
+
+    first = start_ms // MINUTE_MS
+    out: list[Message] = []
+    for feature in settings.features:
+        arrays = store.detector_arrays(feature.name, settings.premium_models, start_ms, minutes)
+        view = StoreView.build(arrays, first)
+        state = FeatureState() if states is None else states.setdefault(feature.name, FeatureState())
+        names = {family: alarm_states.get(name) for family, name in feature.alarm_names.items()}
+        for i in range(minutes):
+            now = first + i
+            if now % settings.every_minutes:
+                continue  # the detector runs every N minutes (and reads every minute since its last run)
+            view.now = now
+
+            in_alarm = {f: s is not None and i > 0 and s[i - 1] == ALARM for f, s in names.items()}
+            usage = StoreUsage(store, feature.name, now)
+            outcome = evaluate_feature(settings, feature, state, view, now, in_alarm, usage)
+            if observer is not None:
+                observer(feature.name, outcome.observation)
+            if outcome.message is None or outcome.event is None:
+                continue
+            body = json.loads(outcome.message.body)
+            out.append(
+                Message(
+                    now * MINUTE_MS,
+                    "page" if outcome.event.is_page else "resolved",
+                    feature.name,
+                    outcome.event.reason,
+                    outcome.message.subject,
+                    outcome.message.summary,
+                    outcome.event.new_causes,
+                    _top_driver(body),
+                    outcome.message.body,
+                )
+            )
+    return out
+
+
+# ---- budget notifications -------------------------------------------------------------------------------
+
+
+def run_budgets(store: MetricStore, config: Any, account: Any, start_ms: int, minutes: int) -> list[Message]:
+    """The evaluator every `evaluator.schedule_minutes`: month-to-date and forecast per feature, each
+    `notify_at` threshold once per month, with its message."""
+    import json
+
+    runtime = build_runtime_config(config, account)
+    settings = service.Settings.from_runtime_config(
+        runtime, topic_arn="", table_name="", region=account.region
     )
-
-
-def _average_window(
-    store: MetricStore, feature: str, start_ms: int, end_ms: int, days: int
-) -> dict[str, Any]:
-    """Per model, the mean usage of the same clock window over the `days` days before (absent days: 0)."""
-    from lambdas.evaluator.decomposition import Usage
-
-    total: dict[str, Any] = {}
-    for day in range(1, days + 1):
-        shift = day * 86_400_000
-        for model, slot in store.window(feature, start_ms - shift, end_ms - shift).items():
-            total[model] = total.get(model, Usage()) + _usage(slot)
-    return {m: Usage(**{f.name: getattr(u, f.name) / days for f in fields(u)}) for m, u in total.items()}
-
-
-def explain(
-    store: MetricStore, feature: str, end_ms: int, window_minutes: int, premium: Sequence[str], region: str
-) -> tuple[str, list[dict[str, Any]]]:
-    """The evaluator's explanation (LMDI decomposition, drivers, since when) for the window ending at end_ms,
-    against the same window a week earlier (a day earlier when the logs do not reach back a week)."""
-    from lambdas.evaluator import explain as ev
-    from lambdas.evaluator.decomposition import decompose
-    from lambdas.evaluator.service import catalog_weights
-
-    start_ms = end_ms - window_minutes * MINUTE_MS
-    first = store.first_ms or start_ms
-    back_days = 7 if start_ms - 7 * 86_400_000 >= first else 1
-    delta = back_days * 86_400_000
-    after = {m: _usage(s) for m, s in store.window(feature, start_ms, end_ms).items()}
-    # Baseline: the same window averaged over every earlier day the logs reach (up to 7), not one day: a
-    # window of a few minutes holds a few dozen calls, and one day's Poisson noise would name "traffic".
-    days = max(1, min(7, (start_ms - first) // 86_400_000))
-    before = _average_window(store, feature, start_ms, end_ms, days)
-    result = decompose(before, after, lambda m: catalog_weights(m, region))
-    ranked = ev.drivers(result, before, after, premium)
-    since = None
-    top = next((d for d in ranked if not d.unchanged), None)
-    if top is not None and top.before is not None and top.after is not None and top.factor != "price":
-        _, mix = ev.mix_models(before, after, premium)
-        bucket = 5 * MINUTE_MS
-        buckets = []
-        base_buckets = []
-        for b in range(start_ms, end_ms, bucket):
-            now = {m: _usage(s) for m, s in store.window(feature, b, b + bucket).items()}
-            then = {m: _usage(s) for m, s in store.window(feature, b - delta, b + bucket - delta).items()}
-            buckets.append((datetime.fromtimestamp(b / 1000, UTC), now))
-            base_buckets.append(then)
-        since = ev.change_point(top.factor, buckets, base_buckets, top.before, top.after, mix)
-    label = f"in the {window_minutes} min to {iso(end_ms)[11:]} UTC"
-    base_label = (
-        "the same window on the day before" if days == 1 else f"its average over the {days} days before"
-    )
-    text = ev.summary(feature, result, ranked, label, base_label, since)
-    return text, [d.as_dict() for d in ranked]
+    step = account.evaluator.schedule_minutes
+    first = start_ms // MINUTE_MS
+    notified: set[str] = set()
+    out: list[Message] = []
+    for minute in range((first // step + 1) * step, first + minutes, step):
+        now = datetime.fromtimestamp(minute * 60, UTC)
+        history = min(budget.month_start(now), now - timedelta(days=budget.RUN_RATE_DAYS))
+        for feature in settings.features:
+            costs = store.hourly_cost(feature.name, int(history.timestamp() * 1000), minute * MINUTE_MS)
+            status = budget.budget_status(costs, now, feature.monthly_budget_usd)
+            period = budget.period_key(now)
+            fresh = [
+                t
+                for t in budget.crossed(status, settings.thresholds)
+                if f"{feature.name}#{period}#{t.key}" not in notified
+            ]
+            if not fresh:
+                continue
+            notified.update(f"{feature.name}#{period}#{t.key}" for t in fresh)
+            lo, hi, label = service.windows(now)
+            explanation = change.explain_change(
+                StoreUsage(store, feature.name, minute - 1),
+                feature.name,
+                lo,
+                hi,
+                premium_models=settings.premium_models,
+                weights=lambda model: service.catalog_weights(model, settings.region),
+                current_label=label,
+            )
+            text = service.message(settings, feature, status, fresh, explanation)
+            body = json.loads(text)
+            out.append(
+                Message(
+                    (minute - 1) * MINUTE_MS,
+                    "budget",
+                    feature.name,
+                    ", ".join(t.describe() for t in fresh),
+                    service.subject(settings, feature, status),
+                    f"{body['alert']}. {explanation.summary}",
+                    driver=_top_driver(body),
+                    body=text,
+                )
+            )
+    return out
 
 
 # ---- replay -------------------------------------------------------------------------------------------
 
 
-def _window_minutes(family: str, period_s: int, evaluation_periods: int) -> int:
-    """Explain the span the alarm itself looked at: a fast alarm fires minutes into a drift, and a longer
-    window would be mostly pre-drift minutes, where noise (not the drift) decides the driver."""
-    if family == "DailyBurn":
-        return 1440
-    return max(5, min(60, period_s * evaluation_periods // 60))
-
-
 def evaluate(
     store: MetricStore,
-    alarm_set: AccountAlarmSet,
+    config: Any,
+    account: Any,
     start_ms: int,
     minutes: int,
-    premium: Sequence[str] = (),
-    region: str = "us-east-1",
-    explain_breaches: bool = True,
+    observer: Observer | None = None,
 ) -> ReplayResult:
+    alarm_set = build_alarm_set(config, account)
     states: dict[str, list[str]] = {}
-    breaches: list[Breach] = []
+    transitions: list[Transition] = []
     skipped: list[str] = []
+    messages: list[Message] = []
     for alarm in alarm_set.alarms:
         if not alarm.replayable:
             skipped.append(alarm.name)
             continue
         series = alarm_series(alarm, lambda q: store.series(q, start_ms, minutes), minutes, start_ms)
-        alarm_states, transitions = evaluate_alarm(alarm, series)
+        alarm_states, changes = evaluate_alarm(alarm, series)
         states[alarm.name] = alarm_states
-        for t in transitions:
-            if t.state != ALARM:
+        transitions.extend(changes)
+        if not alarm.notify:
+            continue
+        for t in changes:
+            if t.state not in (ALARM, OK) or (t.state == OK and t.minute == 0):
                 continue
-            minute_ms = start_ms + t.minute * MINUTE_MS
-            breach = Breach(alarm.name, alarm.kind, alarm.feature, minute_ms, t.value, t.threshold)
-            if explain_breaches and alarm.feature is not None:
-                window = _window_minutes(alarm.kind, alarm.period, alarm.evaluation_periods)
-                breach.explanation, breach.drivers = explain(
-                    store, alarm.feature, minute_ms + MINUTE_MS, window, premium, region
+            value = "-" if t.value is None else f"{t.value:,.2f}"
+            out = "alarm" if t.state == ALARM else "alarm-ok"
+            messages.append(
+                Message(
+                    start_ms + t.minute * MINUTE_MS,
+                    out,
+                    None,
+                    alarm.name,
+                    f"{t.state}: {alarm.name}",
+                    f"{alarm.kind} {t.state} (value {value}, threshold {t.threshold}): {alarm.description}",
                 )
-            breaches.append(breach)
-    composites = evaluate_composites(alarm_set.composites, states, minutes)
-    breaches.sort(key=lambda b: (b.minute_ms, b.alarm))
-    return ReplayResult(store, alarm_set, start_ms, minutes, breaches, composites, skipped)
+            )
+    runtime = build_runtime_config(config, account)
+    detector = DetectorSettings.from_runtime(runtime, account.region)
+    messages += run_detector(store, detector, start_ms, minutes, states, observer)
+    messages += run_budgets(store, config, account, start_ms, minutes)
+    order = {"alarm": 0, "page": 1, "alarm-ok": 2, "resolved": 3, "budget": 4}
+    messages.sort(key=lambda m: (m.minute_ms, order[m.kind], m.feature or "", m.reason))
+    return ReplayResult(
+        store,
+        alarm_set,
+        start_ms,
+        minutes,
+        messages,
+        transitions,
+        skipped,
+        account_features=tuple(account.features),
+    )
+
+
+def check_input(store: MetricStore, account: Any) -> None:
+    """Nothing valid, or records of another account or Region: say what was found, replay nothing."""
+    if store.records == 0:
+        found = f"{store.messages:,} messages, {store.malformed_total:,} malformed"
+        reasons = "; ".join(f"{reason} ({snippet!r})" for reason, snippet in store.malformed_samples[:3])
+        raise ReplayInputError(
+            f"no valid Bedrock invocation-log records in the input: {found}"
+            + (f": {reasons}" if reasons else "")
+        )
+    foreign = {
+        (acct, region): n
+        for (acct, region), n in store.identities.items()
+        if acct and (acct != account.account_id or region != account.region)
+    }
+    if foreign:
+        listed = ", ".join(
+            f"{n:,} of account {acct} in {region}" for (acct, region), n in sorted(foreign.items())[:5]
+        )
+        raise ReplayInputError(
+            f"records of another account or Region than --account {account.name} ({account.account_id} in "
+            f"{account.region}): {listed}; pass only that account's logs, or the account they belong to"
+        )
 
 
 ENGINES = ("duckdb", "python")
+MALFORMED_SAMPLE_LINES = 1000
 
 
 def meter_logs(
@@ -199,6 +310,7 @@ def meter_logs(
     engine: str,
     bar: Progress,
     log: TextIO,
+    lateness: bool = True,
 ) -> MetricStore:
     """The per-minute metric store of ``paths``: DuckDB runs the SQL aggregation (``analytics.sql``) and
     the Lambda's code prices and folds its rows; ``python`` feeds every line to the Lambda's Meter."""
@@ -207,7 +319,14 @@ def meter_logs(
         from cli.replay import duckdb_source
 
         try:
-            return duckdb_source.run(meter, paths, since_ms, until_ms, bar=bar, log=log).store
+            store = duckdb_source.run(
+                meter, paths, since_ms, until_ms, bar=bar, log=log, lateness=lateness
+            ).store
+            if store.records == 0 and not any(str(p).startswith("s3://") for p in paths):
+                # Nothing valid: the Lambda's parser says why, on the first lines (check_input prints it).
+                sample = meter_messages(meter, islice(iter_messages(paths), MALFORMED_SAMPLE_LINES))
+                store.malformed_samples = sample.malformed_samples
+            return store
         except UnsupportedRule as exc:
             print(f"note: {exc}; metering with --engine python instead", file=log)
     elif engine != "python":
@@ -215,7 +334,9 @@ def meter_logs(
     if any(str(p).startswith("s3://") for p in paths):
         raise FileNotFoundError("s3:// input needs the DuckDB engine (--engine duckdb)")
     bar.total = max(1, input_size(paths))
-    return meter_messages(meter, iter_messages(paths, bar.advance), since_ms, until_ms, bar.count_records)
+    return meter_messages(
+        meter, iter_messages(paths, bar.advance), since_ms, until_ms, bar.count_records, lateness
+    )
 
 
 def replay(
@@ -225,10 +346,11 @@ def replay(
     since_ms: int | None = None,
     until_ms: int | None = None,
     progress: bool = True,
-    explain_breaches: bool = True,
     stream: TextIO | None = None,
     engine: str = "duckdb",
     athena: Any = None,
+    lateness: bool = True,
+    observer: Observer | None = None,
 ) -> ReplayResult:
     """Meter the logs (local paths or s3:// with ``engine``; Athena when ``athena`` is an
     ``athena_source.AthenaTarget``), evaluate every alarm of the account, explain every breach."""
@@ -239,23 +361,16 @@ def replay(
     if athena is not None:
         from cli.replay import athena_source
 
-        store = athena_source.run(meter, athena, since_ms, until_ms, log=log).store
+        store = athena_source.run(meter, athena, since_ms, until_ms, log=log, lateness=lateness).store
     else:
-        store = meter_logs(meter, paths, since_ms, until_ms, engine, bar, log)
+        store = meter_logs(meter, paths, since_ms, until_ms, engine, bar, log, lateness)
     bar.close()
+    check_input(store, account)
     start = since_ms if since_ms is not None else (store.first_ms or 0)
-    end = until_ms if until_ms is not None else ((store.last_ms or start) + MINUTE_MS)
+    # Run past the last record until its minutes settle.
+    end = until_ms if until_ms is not None else ((store.last_ms or start) + (SETTLE_MINUTES + 1) * MINUTE_MS)
     minutes = max(1, (end - start) // MINUTE_MS)
-    alarm_set = build_alarm_set(config, account)
-    result = evaluate(
-        store,
-        alarm_set,
-        start,
-        minutes,
-        list(account.pricing.premium_models),
-        account.region,
-        explain_breaches,
-    )
+    result = evaluate(store, config, account, start, minutes, observer)
     result.prices = catalog_label(meter.catalog)
     return result
 
@@ -309,80 +424,102 @@ def print_cost_table(result: ReplayResult, out: TextIO) -> None:
 
 
 def print_timeline(result: ReplayResult, out: TextIO) -> None:
-    print("\nalarms that would have fired (the alarm definitions the account stack deploys):", file=out)
-    if not result.breaches:
+    pages = result.pages
+    print(
+        f"\npages (what the SNS topic would have paged, in time order; sent about 40 s after the minute): "
+        f"{len(pages)}",
+        file=out,
+    )
+    if not pages:
         print("  none", file=out)
-    for b in result.breaches:
-        value = "-" if b.value is None else f"{b.value:,.2f}"
-        threshold = "-" if b.threshold is None else f"{b.threshold:,.2f}"
-        print(f"  {iso(b.minute_ms + MINUTE_MS)}  {b.alarm}  value {value} > {threshold}", file=out)
-        if b.explanation:
-            print(f"      {b.explanation}", file=out)
-    pages = [t for t in result.composites if t.state == ALARM]
-    print(f"\npages (composite alarms to ALARM): {len(pages)}", file=out)
-    for t in pages:
-        print(f"  {iso(result.start_ms + (t.minute + 1) * MINUTE_MS)}  {t.alarm}", file=out)
+    for m in pages:
+        who = m.feature or "account"
+        print(f"  {iso(m.minute_ms + MINUTE_MS)}  {who:<16} {m.reason:<9} {m.subject}", file=out)
+        print(f"      {m.summary}", file=out)
+    others = [m for m in result.messages if not m.is_page]
+    print(
+        f"\nother notifications (budget thresholds, resolved episodes, alarms back to OK): {len(others)}",
+        file=out,
+    )
+    for m in others:
+        print(f"  {iso(m.minute_ms + MINUTE_MS)}  {m.kind:<8} {m.subject}", file=out)
+        if m.kind == "budget":
+            print(f"      {m.summary}", file=out)
     if result.skipped:
         print(f"\nnot replayable from invocation logs: {', '.join(result.skipped)}", file=out)
-
-
-def first_breach(result: ReplayResult, feature: str, after_ms: int) -> Breach | None:
-    for b in result.breaches:
-        if b.feature == feature and b.minute_ms >= after_ms:
-            return b
-    return None
 
 
 def start_of(plan: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(plan["start"]).replace("Z", "+00:00"))
 
 
-def drift_report(result: ReplayResult, plan: dict[str, Any], out: TextIO) -> dict[str, Any]:
-    """Minutes from each drift's injection to its feature's first alarm, and false alarms elsewhere."""
+@dataclass
+class DriftOutcome:
+    kind: str
+    feature: str
+    start_ms: int
+    end_ms: int
+    detected_after_minutes: int | None = None
+    page: Message | None = None
+    pages: list[Message] = field(default_factory=list)  # during the drift (and its hold-off)
+
+
+def drift_outcomes(
+    result: ReplayResult, plan: dict[str, Any], hold_off_minutes: int = 60
+) -> list[DriftOutcome]:
     start = start_of(plan)
-    drifts = plan.get("drifts", [])
-    summary: dict[str, Any] = {"drifts": [], "false_alarms": []}
-    explained: list[tuple[str, int, int]] = []
-    print("\ndrift detection (simulated minutes from injection to first alarm):", file=out)
-    for d in drifts:
+    out = []
+    for d in plan.get("drifts", []):
         begin = int((start + timedelta(minutes=d["start_minute"])).timestamp() * 1000)
-        end = begin + (d["duration_minutes"] + 1440) * MINUTE_MS  # its effects last up to the 24 h window
-        explained.append((d["feature"], begin, end))
-        hit = first_breach(result, d["feature"], begin)
-        if hit is None or hit.minute_ms >= end:
-            print(f"  {d['kind']:<14} {d['feature']:<16} NOT DETECTED", file=out)
-            summary["drifts"].append({**d, "detected_after_minutes": None})
-            continue
-        minutes = (hit.minute_ms + MINUTE_MS - begin) // MINUTE_MS
-        print(f"  {d['kind']:<14} {d['feature']:<16} {minutes:>4} min  by {hit.alarm}", file=out)
-        print(f"      {hit.explanation}", file=out)
-        summary["drifts"].append(
-            {
-                **d,
-                "detected_after_minutes": minutes,
-                "alarm": hit.alarm,
-                "explanation": hit.explanation,
-                "top_driver": next((x["factor"] for x in hit.drivers if not x["unchanged"]), None),
-            }
-        )
-    false = [
-        b
-        for b in result.breaches
-        if not any(b.feature == f and lo <= b.minute_ms < hi for f, lo, hi in explained)
+        end = begin + (d["duration_minutes"] + hold_off_minutes) * MINUTE_MS
+        pages = [p for p in result.pages if p.feature == d["feature"] and begin <= p.minute_ms < end]
+        first = next((p for p in pages if p.minute_ms < begin + d["duration_minutes"] * MINUTE_MS), None)
+        minutes = None if first is None else (first.minute_ms + MINUTE_MS - begin) // MINUTE_MS
+        out.append(DriftOutcome(d["kind"], d["feature"], begin, end, minutes, first, pages))
+    return out
+
+
+def false_pages(result: ReplayResult, outcomes: Sequence[DriftOutcome]) -> list[Message]:
+    """Pages outside every drift's feature and span (the drift and its hold-off)."""
+    return [
+        p
+        for p in result.pages
+        if not any(p.feature == o.feature and o.start_ms <= p.minute_ms < o.end_ms for o in outcomes)
     ]
-    drift_days = {(lo - int(start.timestamp() * 1000)) // 86_400_000 for _f, lo, _hi in explained}
-    days = int(plan.get("days", 0))
-    free_days = [d for d in range(days) if d not in drift_days]
-    on_free_days = [
-        b for b in false if (b.minute_ms - int(start.timestamp() * 1000)) // 86_400_000 in free_days
-    ]
+
+
+def drift_report(result: ReplayResult, plan: dict[str, Any], out: TextIO) -> dict[str, Any]:
+    """Minutes from each drift's injection to its feature's first page, and pages outside the drifts."""
+    outcomes = drift_outcomes(result, plan)
+    summary: dict[str, Any] = {"drifts": [], "false_pages": []}
     print(
-        f"\nfalse alarms: {len(false)} in total, {len(on_free_days)} on the {len(free_days)} drift-free days "
-        f"(days {', '.join(str(d) for d in free_days) or '-'})",
+        "\ndrift detection (simulated minutes from injection to the first page; pages while it lasted):",
         file=out,
     )
-    for b in false:
-        print(f"  {iso(b.minute_ms + MINUTE_MS)}  {b.alarm}", file=out)
-    summary["false_alarms"] = [b.alarm for b in false]
-    summary["false_alarms_on_drift_free_days"] = len(on_free_days)
+    for o in outcomes:
+        row = {"kind": o.kind, "feature": o.feature, "pages": len(o.pages)}
+        if o.page is None:
+            print(f"  {o.kind:<14} {o.feature:<16} NOT DETECTED", file=out)
+            summary["drifts"].append({**row, "detected_after_minutes": None})
+            continue
+        print(
+            f"  {o.kind:<14} {o.feature:<16} {o.detected_after_minutes:>4} min  {', '.join(o.page.causes)}  "
+            f"{len(o.pages)} page(s)",
+            file=out,
+        )
+        print(f"      {o.page.summary}", file=out)
+        summary["drifts"].append(
+            {
+                **row,
+                "detected_after_minutes": o.detected_after_minutes,
+                "causes": list(o.page.causes),
+                "explanation": o.page.summary,
+                "top_driver": o.page.driver,
+            }
+        )
+    false = false_pages(result, outcomes)
+    print(f"\nfalse pages (outside every drift and its hold-off): {len(false)}", file=out)
+    for p in false:
+        print(f"  {iso(p.minute_ms + MINUTE_MS)}  {p.subject}", file=out)
+    summary["false_pages"] = [p.subject for p in false]
     return summary

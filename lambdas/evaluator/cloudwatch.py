@@ -167,3 +167,21 @@ def put_budget_metrics(
         )
     for i in range(0, len(data), 500):
         cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 500])
+
+
+class CloudWatchUsage:
+    """`change.UsageSource` over GetMetricData: one feature's 1-minute sums per model (models from
+    ListMetrics, once)."""
+
+    def __init__(self, cw: Any, namespace: str, feature_dims: Dims) -> None:
+        self.cw = cw
+        self.namespace = namespace
+        self.dims = feature_dims
+        self._models: list[str] | None = None
+
+    def minutes(self, start: datetime, end: datetime) -> dict[datetime, dict[str, Usage]]:
+        if self._models is None:
+            self._models = feature_models(self.cw, self.namespace, self.dims)
+        if not self._models:
+            return {}
+        return usage_buckets(self.cw, self.namespace, self.dims, self._models, start, end, 60)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from lambdas.evaluator.decomposition import FACTOR_LABELS, FACTORS, Decomposition, Usage
 
-# A factor whose contribution is below this share of spend (or a cent) is reported as unchanged.
-UNCHANGED_SHARE = 0.005
+# A factor whose contribution is below this share of the change being explained is reported as unchanged
+# (relative to the change, not to spend or a cent: a feature costing cents still gets its driver named).
+UNCHANGED_SHARE = 0.1
+# A throttle storm is named from the throttle counts even when it costs nothing (throttled calls are not
+# billed): at least THROTTLE_STORM_RATE throttled attempts per successful call, at least twice the earlier
+# rate plus 0.02, and at least THROTTLE_STORM_MIN throttled attempts in the window.
+THROTTLE_STORM_RATE = 0.05
+THROTTLE_STORM_MIN = 3
 # Change point: the first bucket past the midpoint between the old and new level, from which on at least this
 # share of buckets stay past it.
 CHANGE_POINT_PERSISTENCE = 0.8
@@ -125,6 +131,7 @@ class Driver:
     after: float | None
     unchanged: bool
     text: str
+    within_noise: bool = False  # moved, but the detector's own test on it sees its usual variation
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -134,20 +141,40 @@ class Driver:
             "before": None if self.before is None else round(self.before, 4),
             "after": None if self.after is None else round(self.after, 4),
             "unchanged": self.unchanged,
+            "within_noise": self.within_noise,
             "text": self.text,
         }
 
 
+def throttles_per_call(models: ModelUsage) -> float:
+    t = _total(models)
+    return t.throttled / t.successful if t.successful > 0 else t.throttled
+
+
+def throttle_storm(before: ModelUsage, after: ModelUsage) -> bool:
+    t0, t1 = throttles_per_call(before), throttles_per_call(after)
+    return (
+        t1 >= THROTTLE_STORM_RATE and t1 >= 2.0 * t0 + 0.02 and _total(after).throttled >= THROTTLE_STORM_MIN
+    )
+
+
 def drivers(
-    decomposition: Decomposition, before: ModelUsage, after: ModelUsage, premium: Sequence[str]
+    decomposition: Decomposition,
+    before: ModelUsage,
+    after: ModelUsage,
+    premium: Sequence[str],
+    within_noise: Collection[str] = (),
 ) -> list[Driver]:
-    """Every factor, largest contribution first, with its observable before -> after."""
+    """Every factor with its observable before -> after: those that moved first, largest contribution first;
+    then those that moved within their usual variation (`within_noise`: factors whose detector test sees
+    noise), then the unchanged ones."""
     mix_label, mix = mix_models(before, after, premium)
-    floor = max(0.01, UNCHANGED_SHARE * max(decomposition.before, decomposition.after))
+    floor = max(1e-9, UNCHANGED_SHARE * abs(decomposition.change))
+    storm = throttle_storm(before, after)
     result: list[Driver] = []
     for factor, contribution in decomposition.ranked():
         label = FACTOR_LABELS[factor]
-        unchanged = abs(contribution) < floor
+        unchanged = abs(contribution) < floor and not (factor == "retries" and storm)
         if factor == "price":
             b, a = None, None
             change: float | None = 100.0 * (decomposition.index("price") - 1.0)
@@ -168,9 +195,17 @@ def drivers(
                     f"{label} {fmt_pct(change)} ({_number(factor, b)} -> {_number(factor, a)}{unit}, "
                     f"{signed_usd(contribution)})"
                 )
-        text = f"{label} unchanged" if unchanged else detail
-        result.append(Driver(factor, contribution, change, b, a, unchanged, text))
-    return result
+        if factor == "retries" and storm:
+            detail = (
+                f"{detail[:-1] if detail.endswith(')') else detail}; throttled attempts per successful call "
+                f"{throttles_per_call(before):.2f} -> {throttles_per_call(after):.2f})"
+            )
+        noise = not unchanged and factor in within_noise
+        text = (
+            f"{label} unchanged" if unchanged else detail + (" within its usual variation" if noise else "")
+        )
+        result.append(Driver(factor, contribution, change, b, a, unchanged, text, noise))
+    return sorted(result, key=lambda d: (d.unchanged, d.within_noise))  # stable: by contribution within
 
 
 def summary(
@@ -184,10 +219,15 @@ def summary(
     before, after = decomposition.before, decomposition.after
     change = fmt_pct(pct(before, after))
     head = f"{feature}: {usd(after)} {current_label} vs {usd(before)} {base_label} ({change})."
-    moved = [d for d in ranked if not d.unchanged]
+    moved = [d for d in ranked if not d.unchanged and not d.within_noise]
+    noisy = [d for d in ranked if d.within_noise]
     still = sorted((d for d in ranked if d.unchanged), key=lambda d: FACTORS.index(d.factor))
     if not moved:
-        return f"{head} Driver: none; no factor moved by more than {UNCHANGED_SHARE:.1%} of spend."
+        listed = "".join(f"; {d.text}" for d in noisy)
+        return (
+            f"{head} Driver: none; no factor moved cost by more than {UNCHANGED_SHARE:.0%} of the change "
+            f"beyond its usual variation{listed}."
+        )
     first = moved[0].text + (f" since {since:%H:%M} UTC" if since is not None else "")
-    rest = [d.text for d in moved[1:]] + [d.text for d in still]
+    rest = [d.text for d in moved[1:]] + [d.text for d in noisy] + [d.text for d in still]
     return f"{head} Driver: {first}" + "".join(f"; {r}" for r in rest) + "."

@@ -33,7 +33,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "crossed": r.crossed,
             "notified": r.notified,
             "error": r.error,
-            "alarm_follow_up": r.alarm_message_id,
         }
         for r in results
     }

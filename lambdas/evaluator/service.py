@@ -1,5 +1,6 @@
 """One evaluator run: per feature, month-to-date and forecast, metrics, and (on a new threshold crossing)
-one SNS message explaining the change. AWS clients are passed in, so tests drive it on moto."""
+one SNS message explaining the change. AWS clients are passed in, so tests drive it on moto. (Pages for
+the alarms are the detector's: lambdas/detector.)"""
 
 from __future__ import annotations
 
@@ -12,19 +13,14 @@ from typing import Any
 
 from core.contract import NAMESPACE
 from core.runtime_config import DeployEnvironment, RuntimeConfig, load_runtime_config
-from lambdas.evaluator import alarms, budget, cloudwatch, explain
-from lambdas.evaluator.decomposition import Usage, Weights, decompose
+from lambdas.evaluator import budget, change, cloudwatch, explain
+from lambdas.evaluator.change import Explanation
+from lambdas.evaluator.decomposition import Weights
 from lambdas.evaluator.state import NotificationState
 
 BUCKET_SECONDS = 300
-COMPARE_DAYS = 7
 SUBJECT_MAX = 100
 STATE_RETENTION = timedelta(days=35)  # after the month ends
-# Alarm follow-ups explain the minutes since just before the page (15 minutes at least, an hour at most).
-ALARM_WINDOW_MIN = timedelta(minutes=15)
-ALARM_WINDOW_MAX = timedelta(hours=1)
-ALARM_LEAD = timedelta(minutes=5)  # the drift starts a few minutes before the alarm sees it
-ALARM_STATE_RETENTION = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -45,7 +41,6 @@ class Settings:
     topic_arn: str
     table_name: str
     region: str = "us-east-1"
-    alarm_name_prefix: str = ""  # empty: no alarm follow-ups
     namespace: str = NAMESPACE
 
     @classmethod
@@ -64,7 +59,6 @@ class Settings:
             topic_arn=topic_arn,
             table_name=table_name,
             region=region,
-            alarm_name_prefix=runtime.evaluator.alarm_name_prefix,
         )
 
 
@@ -109,13 +103,6 @@ class FeatureResult:
     notified: list[str] = field(default_factory=list)
     message_id: str | None = None
     error: str | None = None
-    alarm_message_id: str | None = None  # the follow-up to a page of this feature's composite alarm
-
-
-@dataclass(frozen=True)
-class Explanation:
-    summary: str
-    body: dict[str, Any]
 
 
 def bucket_start(ts: datetime) -> datetime:
@@ -124,70 +111,28 @@ def bucket_start(ts: datetime) -> datetime:
     return ts - timedelta(minutes=ts.minute % (BUCKET_SECONDS // 60))
 
 
-def windows(now: datetime) -> tuple[datetime, datetime, str, str]:
-    """The current window (start, end) and its labels: today since midnight UTC (or the last 24 h in the
-    first hour of a day), against the same span a week earlier."""
+def windows(now: datetime) -> tuple[datetime, datetime, str]:
+    """The current window (start, end) and its label: today since midnight UTC (or the last 24 h in the
+    first hour of a day), in 5-minute buckets."""
     end = bucket_start(now)
     midnight = end.replace(hour=0, minute=0)
-    week_ago = end - timedelta(days=COMPARE_DAYS)
     if end - midnight >= timedelta(hours=1):
-        return midnight, end, "today", f"last {week_ago:%A}"
-    return end - timedelta(hours=24), end, "in the last 24 h", "in the same 24 h a week earlier"
+        return midnight, end, "today"
+    return end - timedelta(hours=24), end, "in the last 24 h"
 
 
-def alarm_window(now: datetime, since: datetime) -> tuple[datetime, datetime, str, str]:
-    """From just before the page to now (5-minute buckets, 15 minutes to an hour), against a week earlier."""
-    end = bucket_start(now)
-    start = bucket_start(max(min(since - ALARM_LEAD, end - ALARM_WINDOW_MIN), end - ALARM_WINDOW_MAX))
-    minutes = int((end - start).total_seconds() // 60)
-    return start, end, f"in the {minutes} min to {end:%H:%M} UTC", "the same window a week earlier"
-
-
-def explain_feature(
-    cw: Any,
-    settings: Settings,
-    feature: FeatureBudget,
-    now: datetime,
-    window: tuple[datetime, datetime, str, str] | None = None,
-) -> Explanation:
-    dims = feature_dims(settings, feature)
-    start, end, current_label, base_label = window or windows(now)
-    models = cloudwatch.feature_models(cw, settings.namespace, dims)
-    delta = timedelta(days=COMPARE_DAYS)
-    current = cloudwatch.usage_buckets(cw, settings.namespace, dims, models, start, end, BUCKET_SECONDS)
-    base = cloudwatch.usage_buckets(
-        cw, settings.namespace, dims, models, start - delta, end - delta, BUCKET_SECONDS
+def explain_feature(cw: Any, settings: Settings, feature: FeatureBudget, now: datetime) -> Explanation:
+    start, end, label = windows(now)
+    source = cloudwatch.CloudWatchUsage(cw, settings.namespace, feature_dims(settings, feature))
+    return change.explain_change(
+        source,
+        feature.name,
+        start,
+        end,
+        premium_models=settings.premium_models,
+        weights=lambda m: catalog_weights(m, settings.region),
+        current_label=label,
     )
-    after, before = cloudwatch.window_usage(current), cloudwatch.window_usage(base)
-    result = decompose(before, after, lambda m: catalog_weights(m, settings.region))
-    ranked = explain.drivers(result, before, after, settings.premium_models)
-    since = None
-    top = next((d for d in ranked if not d.unchanged), None)
-    if top is not None and top.before is not None and top.after is not None and top.factor != "price":
-        _, mix = explain.mix_models(before, after, settings.premium_models)
-        times = sorted(current)
-        buckets = [(t, current[t]) for t in times]
-        base_buckets: list[Mapping[str, Usage]] = [base.get(t - delta, {}) for t in times]
-        since = explain.change_point(top.factor, buckets, base_buckets, top.before, top.after, mix)
-    text = explain.summary(feature.name, result, ranked, current_label, base_label, since)
-    body = {
-        "current_window": {
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "cost_usd": round(result.after, 2),
-        },
-        "comparison_window": {
-            "start": (start - delta).isoformat(),
-            "end": (end - delta).isoformat(),
-            "cost_usd": round(result.before, 2),
-        },
-        "change_usd": round(result.change, 2),
-        "method": "LMDI-I (log-mean Divisia) over traffic x retries x model mix x tokens/request x price; "
-        "contributions add up to change_usd",
-        "since": None if since is None else since.isoformat(),
-        "drivers": [d.as_dict() for d in ranked],
-    }
-    return Explanation(text, body)
 
 
 def feature_dims(settings: Settings, feature: FeatureBudget) -> tuple[tuple[str, str], ...]:
@@ -246,68 +191,6 @@ def message(
     return json.dumps(document, indent=2)
 
 
-def alarm_subject(settings: Settings, firing: alarms.FiringFeature) -> str:
-    text = (
-        f"GenAI cost alarm {settings.environment}/{firing.feature}: {', '.join(firing.firing) or 'Composite'}"
-    )
-    return text.encode("ascii", "replace").decode()[:SUBJECT_MAX]
-
-
-def alarm_message(
-    settings: Settings, feature: FeatureBudget, firing: alarms.FiringFeature, explanation: Explanation
-) -> str:
-    document = {
-        "summary": explanation.summary,
-        "alert": f"{feature.name}: {', '.join(firing.firing) or 'its composite alarm'} in ALARM since "
-        f"{firing.since:%Y-%m-%d %H:%M} UTC",
-        "account": settings.account,
-        "environment": settings.environment,
-        "application": feature.application,
-        "feature": feature.name,
-        "alarm": firing.composite,
-        "firing": list(firing.alarms),
-        "in_alarm_since": firing.since.isoformat(),
-        "explanation": explanation.body,
-        "runbook": f"{settings.runbook_url}#feature-composite" if settings.runbook_url else None,
-        "prices": prices_label(),
-    }
-    return json.dumps(document, indent=2)
-
-
-def notify_alarms(
-    now: datetime,
-    settings: Settings,
-    cw: Any,
-    sns: Any,
-    state: NotificationState,
-    run_id: str,
-    results: Mapping[str, FeatureResult],
-) -> None:
-    """The follow-up to each page: once per ALARM episode of a feature's composite alarm, say which guardrail
-    fired and why cost changed. The page itself is the composite's own SNS action (it does not wait for
-    this run); a failed follow-up is released and retried by the next run while the alarm lasts."""
-    by_name = {f.name: f for f in settings.features}
-    expires_at = int((now + ALARM_STATE_RETENTION).timestamp())
-    for firing in alarms.firing_features(cw, settings.alarm_name_prefix, by_name):
-        feature, result = by_name[firing.feature], results[firing.feature]
-        key = f"{feature.name}#alarm#{firing.since:%Y-%m-%dT%H:%M:%S}"
-        if not state.claim(key, run_id, int(now.timestamp()), expires_at):
-            continue
-        try:
-            explanation = explain_feature(cw, settings, feature, now, alarm_window(now, firing.since))
-            response = sns.publish(
-                TopicArn=settings.topic_arn,
-                Subject=alarm_subject(settings, firing),
-                Message=alarm_message(settings, feature, firing, explanation),
-            )
-        except Exception as error:  # release: the next run sends this follow-up again
-            state.release(key, run_id)
-            result.error = f"{type(error).__name__}: {error}"
-            continue
-        result.alarm_message_id = response["MessageId"]
-        state.mark_notified(key, run_id, int(now.timestamp()), response["MessageId"])
-
-
 def evaluate(
     now: datetime, settings: Settings, cw: Any, sns: Any, dynamodb: Any, run_id: str
 ) -> list[FeatureResult]:
@@ -357,6 +240,4 @@ def evaluate(
         result.notified = [t.key for t in claimed]
     if points:
         cloudwatch.put_budget_metrics(cw, settings.namespace, points, now)
-    if settings.alarm_name_prefix:
-        notify_alarms(now, settings, cw, sns, state, run_id, {r.feature: r for r in results})
     return results

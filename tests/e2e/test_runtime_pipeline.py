@@ -38,6 +38,7 @@ from moto.server import ThreadedMotoServer
 
 from config.loader import parse_config
 from core.runtime_config import RuntimeConfig, build_runtime_config
+from lambdas.detector import handler as detector_handler
 from lambdas.evaluator import handler as evaluator_handler
 from lambdas.evaluator.service import windows
 from lambdas.metering import handler as metering_handler
@@ -550,8 +551,8 @@ def test_invocation_logs_to_budget_notification(
     assert window["cost_usd"] == 0.61 and body["explanation"]["comparison_window"]["cost_usd"] == 0
     assert body["explanation"]["change_usd"] == 0.61
     # The evaluator's window: today since midnight UTC, or the last 24 h in a day's first hour.
-    _start, _end, current_label, base_label = windows(before_run)
-    assert body["summary"].startswith(f"{FEATURE}: $0.61 {current_label} vs $0.00 {base_label}")
+    _start, _end, current_label = windows(before_run)
+    assert body["summary"].startswith(f"{FEATURE}: $0.61 {current_label} vs $0.00 ")
     assert "Driver: traffic" in body["summary"], body["summary"]  # new spend from nothing is traffic
     contributions = sum(d["contribution_usd"] for d in body["explanation"]["drivers"])
     assert contributions == pytest.approx(0.61, abs=0.005 * len(body["explanation"]["drivers"]))
@@ -565,4 +566,15 @@ def test_invocation_logs_to_budget_notification(
     again = evaluator_handler.lambda_handler({}, context("genai-guardrails-evaluator", "e2e-run-2"))
     assert again[FEATURE]["crossed"] == chat["crossed"]
     assert all(not r["notified"] and r["error"] is None for r in again.values())
+    assert sqs_messages(sqs, queue_url) == []
+
+    # 6. The detector, as deployed: it reads the last hour of every feature and the account's alarm states,
+    # and stores each feature's state in the same table. Minutes of traffic are no episode: no page.
+    detected = detector_handler.lambda_handler({}, context("genai-guardrails-detector", "e2e-detector-1"))
+    assert detected["errors"] == {} and detected["published"] == {}
+    assert 1 <= int(datetime.now(UTC).timestamp() // 60) - detected["minute"] <= 2  # the minute just ended
+    item = ddb.get_item(TableName=TABLE, Key={"pk": {"S": f"detector#{FEATURE}"}}, ConsistentRead=True)[
+        "Item"
+    ]
+    assert int(item["minute"]["N"]) == detected["minute"] and item["state"]["B"]
     assert sqs_messages(sqs, queue_url) == []

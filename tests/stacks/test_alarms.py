@@ -1,5 +1,5 @@
-"""Every alarm of the example app in the template, with its math; CloudWatch limits for the example config
-and for a 60-feature config (pure definitions, no synth)."""
+"""Every alarm of the example app in the template, with its math; the detector that pages for the feature
+alarms; CloudWatch limits for the example config and for a 60-feature config (pure definitions, no synth)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ import pytest
 
 from config.loader import parse_config
 from core.alarm_definitions import build_alarm_set
-from core.alarm_model import (
-    MAX_ALARM_RULE_LENGTH,
-    MAX_COMPOSITE_CHILDREN,
-    MAX_METRIC_STATS_PER_ALARM,
-    AlarmLimitError,
-)
+from core.alarm_model import MAX_METRIC_STATS_PER_ALARM, AlarmLimitError
+from lambdas.detector.pages import RUNBOOK_ANCHORS
+from lambdas.detector.paging import CAUSES
 from tests.conftest import SynthesizedApp
 
 STACK = "GenAiGuardrails-prod"
@@ -62,7 +59,7 @@ def test_every_definition_is_in_the_template_as_defined(
         assert props.get("Threshold") == d.threshold
         assert props["EvaluationPeriods"] == d.evaluation_periods
         assert props["DatapointsToAlarm"] == d.datapoints_to_alarm
-        assert props["TreatMissingData"] == "notBreaching"
+        assert props["TreatMissingData"] == d.treat_missing_data == "notBreaching"
         assert [m["Id"] for m in props["Metrics"]] == [q.id for q in d.queries]
         for q in d.expressions:
             assert _expr(props, q.id) == q.expression
@@ -88,83 +85,59 @@ def test_feature_alarms_and_their_math(example_app: SynthesizedApp) -> None:
     assert (
         burn["Threshold"] == 250 and _stat(burn, "cost")["Period"] == 86400 and burn["EvaluationPeriods"] == 1
     )
-
-    burst = alarms[prefix + "CostBurst"]
-    assert burst["Threshold"] == 30 and _expr(burst, "hourly") == "12 * FILL(cost, 0)"
-    assert _stat(burst, "cost")["Period"] == 300 and _dims(_stat(burst, "cost")) == dims
-    assert (burst["EvaluationPeriods"], burst["DatapointsToAlarm"]) == (1, 1)
-
-    traffic = alarms[prefix + "TrafficAnomaly"]
-    # minutes count when their cost projects to >= 25% of the $30 hourly limit: $7.50 / 60 = $0.125
-    assert _expr(traffic, "traffic") == "IF(FILL(cost, 0) >= 0.125, calls)"
-    assert _expr(traffic, "band") == "ANOMALY_DETECTION_BAND(traffic, 3)"
-    assert traffic["ThresholdMetricId"] == "band" and "Threshold" not in traffic
-    assert traffic["ComparisonOperator"] == "GreaterThanUpperThreshold"
-    assert _stat(traffic, "calls")["Metric"]["MetricName"] == "Invocations"
-    assert _stat(traffic, "cost")["Metric"]["MetricName"] == "CostUSD"
-    assert {_stat(traffic, q)["Period"] for q in ("calls", "cost")} == {60}
-    assert _dims(_stat(traffic, "calls")) == dims == _dims(_stat(traffic, "cost"))
-    assert (traffic["EvaluationPeriods"], traffic["DatapointsToAlarm"]) == (4, 3)
-
-    anomaly = alarms[prefix + "TokensPerRequestAnomaly"]
-    assert _expr(anomaly, "tpr") == "IF(calls >= 5, (FILL(input, 0) + FILL(output, 0)) / calls)"
-    assert _expr(anomaly, "band") == "ANOMALY_DETECTION_BAND(tpr, 3)"
-    assert anomaly["ThresholdMetricId"] == "band" and "Threshold" not in anomaly
-    assert anomaly["ComparisonOperator"] == "GreaterThanUpperThreshold"
-    assert {_stat(anomaly, q)["Period"] for q in ("input", "output", "calls")} == {60}
-    assert (anomaly["EvaluationPeriods"], anomaly["DatapointsToAlarm"]) == (4, 3)
     ceiling = alarms[prefix + "TokensPerRequestMax"]
     assert ceiling["Threshold"] == 20000
     assert _expr(ceiling, "tpr") == "(FILL(input, 0) + FILL(output, 0)) / calls"
     assert _stat(ceiling, "calls")["Period"] == 300
     assert "GenAiGuardrails-prod-ticket-summary-TokensPerRequestMax" not in alarms  # no ceiling configured
-
-    mix = alarms[prefix + "ModelMix"]
-    assert mix["Threshold"] == 40 and (mix["EvaluationPeriods"], mix["DatapointsToAlarm"]) == (1, 1)
-    # counted only when the 5 minutes cost >= 10% of the $30 hourly limit / 12 = $0.25
-    assert _expr(mix, "share") == (
-        "IF(FILL(total, 0) >= 0.25, 100 * (FILL(premium1, 0) + FILL(premium2, 0)) / total, 0)"
-    )
-    assert {_stat(mix, q)["Period"] for q in ("premium1", "premium2", "total")} == {300}
-    assert _dims(_stat(mix, "premium1"))["Model"] == "anthropic.claude-opus-4-5-20251101-v1:0"
-    assert _dims(_stat(mix, "premium2"))["Model"] == "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    assert _dims(_stat(mix, "total")) == dims
-
-    throttle = alarms[prefix + "ThrottleRate"]
-    assert _expr(throttle, "rate") == "IF(FILL(calls, 0) >= 5, 100 * FILL(throttled, 0) / calls, 0)"
-    assert throttle["Threshold"] == 5 and _stat(throttle, "calls")["Period"] == 60
-    assert (throttle["EvaluationPeriods"], throttle["DatapointsToAlarm"]) == (3, 2)
-
-    for props in (cost, burst, burn, traffic, anomaly, ceiling, mix, throttle):
+    for props in (cost, burn, ceiling):
         assert "support-chat" in props["AlarmDescription"] and f"{RUNBOOK}#" in props["AlarmDescription"]
-        assert "AlarmActions" not in props  # they page through the composite
+        assert "The detector pages for it" in props["AlarmDescription"]
+        assert "AlarmActions" not in props and "OKActions" not in props  # the detector pages for them
     assert "$30.00" in cost["AlarmDescription"] and "$250.00" in burn["AlarmDescription"]
-    assert "$30.00" in burst["AlarmDescription"] and "3 of 4 minutes" in anomaly["AlarmDescription"]
-    assert "20,000" in ceiling["AlarmDescription"] and "40%" in mix["AlarmDescription"]
-    assert "3 of 4 minutes" in traffic["AlarmDescription"] and "$7.50 an hour" in traffic["AlarmDescription"]
+    assert "20,000" in ceiling["AlarmDescription"]
+    # The drift tests run in the detector, not in CloudWatch: no anomaly bands, no composite.
+    kinds = {name.rsplit("-", 1)[-1] for name in alarms if name.startswith("GenAiGuardrails-prod-")}
+    assert not kinds & {"CostBurst", "TrafficAnomaly", "TokensPerRequestAnomaly", "ModelMix", "ThrottleRate"}
+    assert example_app.resources(STACK, "AWS::CloudWatch::CompositeAlarm") == {}
 
 
-def test_one_composite_per_feature_pages_the_topic(example_app: SynthesizedApp) -> None:
-    composites = {
-        r["Properties"]["AlarmName"]: (r["Properties"], r.get("DependsOn", []))
-        for r in example_app.resources(STACK, "AWS::CloudWatch::CompositeAlarm").values()
-    }
-    features = ["support-chat", "ticket-summary", "kb-search", "report-writer", "doc-embedding"]
-    assert sorted(composites) == sorted(f"GenAiGuardrails-prod-{f}-Composite" for f in features)
-    props, depends = composites["GenAiGuardrails-prod-support-chat-Composite"]
-    kinds = [
-        "CostRate",
-        "CostBurst",
-        "TrafficAnomaly",
-        "DailyBurn",
-        "TokensPerRequestAnomaly",
-        "TokensPerRequestMax",
-        "ModelMix",
-        "ThrottleRate",
+def test_a_disabled_family_has_no_alarm(example_data: dict[str, Any]) -> None:
+    data = copy.deepcopy(example_data)
+    data["accounts"][0]["features"][1]["alarms"] = {"disabled": ["daily_budget", "traffic"]}
+    config = parse_config(data)
+    names = {a.name for a in build_alarm_set(config, config.account("prod")).alarms}
+    assert "GenAiGuardrails-prod-ticket-summary-CostRate" in names
+    assert "GenAiGuardrails-prod-ticket-summary-DailyBurn" not in names
+    assert "GenAiGuardrails-prod-support-chat-DailyBurn" in names
+
+
+def test_the_detector_runs_every_minute_and_pages_the_topic(example_app: SynthesizedApp) -> None:
+    functions = example_app.resources(STACK, "AWS::Lambda::Function")
+    (logical_id,) = [
+        k
+        for k, r in functions.items()
+        if r["Properties"]["Handler"] == "lambdas.detector.handler.lambda_handler"
     ]
-    assert props["AlarmRule"] == " OR ".join(f'ALARM("GenAiGuardrails-prod-support-chat-{k}")' for k in kinds)
-    assert len(depends) == len(kinds)
-    assert props["AlarmActions"] == [{"Ref": _topic(example_app)}] == props["OKActions"]
+    detector = functions[logical_id]["Properties"]
+    assert detector["Timeout"] < 60
+    assert detector["Environment"]["Variables"]["GUARDRAILS_TOPIC_ARN"] == {"Ref": _topic(example_app)}
+    rules = [
+        r["Properties"]
+        for r in example_app.resources(STACK, "AWS::Events::Rule").values()
+        if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [logical_id, "Arn"]}
+    ]
+    assert [r["ScheduleExpression"] for r in rules] == ["rate(1 minute)"]
+    statements = [
+        st
+        for policy in example_app.resources(STACK, "AWS::IAM::Policy").values()
+        if {"Ref": functions[logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]}
+        in policy["Properties"]["Roles"]
+        for st in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    describe = next(st for st in statements if st.get("Sid") == "ReadGuardrailAlarmStates")
+    assert "alarm:GenAiGuardrails-prod-*" in str(describe["Resource"])
+    assert any(st.get("Sid") == "Page" and st["Action"] == "sns:Publish" for st in statements)
 
 
 def _topic(app: SynthesizedApp) -> str:
@@ -228,23 +201,14 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
         for alarm in alarm_set.alarms:
             assert len(alarm.metric_stats) <= MAX_METRIC_STATS_PER_ALARM
             assert len(alarm.expressions) <= 10
-        for composite in alarm_set.composites:
-            assert len(composite.children) <= MAX_COMPOSITE_CHILDREN
-            assert len(composite.rule) <= MAX_ALARM_RULE_LENGTH
-            assert set(composite.children) <= {a.name for a in alarm_set.alarms}
+        assert alarm_set.composites == ()
     if variant == "sixty":
         prod = build_alarm_set(config, config.account("prod"))
-        assert len(prod.composites) == 60
-        assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 premium models + the feature total
-        assert len(prod.alarms) == 60 * 8 + 4  # and the account's: unattributed, unpriced, bill, malformed
+        assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 applications + unattributed
+        assert len(prod.alarms) == 60 * 3 + 4  # hourly limit, daily budget, ceiling; account alarms
 
 
 def test_limits_are_enforced_with_a_clear_message(example_data: dict[str, Any]) -> None:
-    data = _sixty_features(example_data)
-    data["accounts"][0]["pricing"]["premium_models"].append(PREMIUM[9])
-    config = parse_config(data)
-    with pytest.raises(AlarmLimitError, match="at most 9"):
-        build_alarm_set(config, config.account("prod"))
     data = _sixty_features(example_data)
     data["accounts"][0]["features"][0]["application"] = "app-extra"
     config = parse_config(data)
@@ -275,17 +239,17 @@ def test_every_runbook_link_lands_on_a_runbook_section(example_data: dict[str, A
     runbook = (Path(__file__).resolve().parents[2] / "docs" / "runbook.md").read_text()
     anchors = {_github_anchor(line[3:]) for line in runbook.splitlines() if line.startswith("## ")}
     config = parse_config(example_data)
-    linked = {"budget-threshold-notifications"}  # the evaluator's messages (lambdas/evaluator/service.py)
+    # The evaluator's messages, and the detector's pages (one anchor per cause, and the default).
+    linked = {"budget-threshold-notifications", "feature-pages", *RUNBOOK_ANCHORS.values()}
     for account in config.accounts:
         alarm_set = build_alarm_set(config, account)
-        descriptions = (
-            [a.description for a in alarm_set.alarms]
-            + [c.description for c in alarm_set.composites]
-            + [h.description for h in alarm_set.service_health]
-        )
+        descriptions = [a.description for a in alarm_set.alarms] + [
+            h.description for h in alarm_set.service_health
+        ]
         for description in descriptions:
             linked.update(re.findall(r"runbook\.md#([a-z0-9-]+)", description))
-    assert {"traffic", "cost-burst", "metering-heartbeat", "evaluator-errors"} <= linked
+    assert {"traffic", "cost-burst", "detector-health", "metering-heartbeat", "evaluator-errors"} <= linked
+    assert set(CAUSES) == set(RUNBOOK_ANCHORS)  # every cause a page can name links somewhere
     assert linked <= anchors, f"runbook sections missing for {sorted(linked - anchors)}"
 
 

@@ -1,4 +1,5 @@
-"""The evaluator construct: encrypted table with TTL and PITR, schedule, least-privilege function."""
+"""The evaluator construct: encrypted table with TTL and PITR, schedule, least-privilege function; and the
+detector's grants (it shares the table)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ def test_schedule_runs_the_evaluator(example_app: SynthesizedApp) -> None:
         for k, v in example_app.resources(STACK, "AWS::Lambda::Function").items()
         if v["Properties"].get("Handler") == "lambdas.evaluator.handler.lambda_handler"
     ]
-    assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [fn_id, "Arn"]}
+    (rule,) = [
+        r
+        for r in example_app.resources(STACK, "AWS::Events::Rule").values()
+        if r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [fn_id, "Arn"]}
+    ]
+    assert rule["Properties"]["ScheduleExpression"] == "rate(15 minutes)"
     env = example_app.resources(STACK, "AWS::Lambda::Function")[fn_id]["Properties"]["Environment"][
         "Variables"
     ]
@@ -57,9 +63,7 @@ def test_least_privilege(example_app: SynthesizedApp) -> None:
     assert read["Resource"] == "*"
     put = by_action[json.dumps(["cloudwatch:PutMetricData"])]
     assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": "GenAI/Cost"}}
-    describe = by_action[json.dumps(["cloudwatch:DescribeAlarms"])]
-    # The partition is a literal: the stack's Region is known at synth time.
-    assert describe["Resource"] == "arn:aws:cloudwatch:us-east-1:222222222222:alarm:GenAiGuardrails-prod-*"
+    assert json.dumps(["cloudwatch:DescribeAlarms"]) not in by_action  # the detector reads alarm states
     publish = by_action[json.dumps(["sns:Publish"])]
     assert "Ref" in publish["Resource"]
     ddb = by_action[
@@ -72,3 +76,22 @@ def test_least_privilege(example_app: SynthesizedApp) -> None:
         if statement["Resource"] == "*":
             assert all(a.startswith("cloudwatch:") for a in actions)
             assert "cloudwatch:DescribeAlarms" not in actions
+
+
+def test_detector_least_privilege(example_app: SynthesizedApp) -> None:
+    policies = [
+        p for k, p in example_app.resources(STACK, "AWS::IAM::Policy").items() if k.startswith("Detector")
+    ]
+    (policy,) = policies
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    by_action = {json.dumps(s["Action"]): s for s in statements}
+    describe = by_action[json.dumps("cloudwatch:DescribeAlarms")]
+    # The partition is a literal: the stack's Region is known at synth time.
+    assert describe["Resource"] == "arn:aws:cloudwatch:us-east-1:222222222222:alarm:GenAiGuardrails-prod-*"
+    ddb = by_action[json.dumps(["dynamodb:BatchGetItem", "dynamodb:PutItem"])]
+    assert "NotificationState" in json.dumps(ddb["Resource"])
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any("*" in a for a in actions)
+        if statement["Resource"] == "*":
+            assert set(actions) == {"cloudwatch:GetMetricData", "cloudwatch:ListMetrics"}

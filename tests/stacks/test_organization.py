@@ -252,11 +252,10 @@ def test_monitoring_account_sink_and_organization_dashboard(org_app: Synthesized
     assert any(t.startswith("Top features across accounts") for t in titles)
     alarms = [a for w in body["widgets"] if w["type"] == "alarm" for a in w["properties"]["alarms"]]
     assert (
-        "arn:aws:cloudwatch:us-east-1:222222222222:alarm:GenAiGuardrails-prod-support-chat-Composite"
-        in alarms
+        "arn:aws:cloudwatch:us-east-1:222222222222:alarm:GenAiGuardrails-prod-support-chat-CostRate" in alarms
     )
     assert (
-        "arn:aws:cloudwatch:eu-west-1:222222222222:alarm:GenAiGuardrails-prod-eu-support-chat-Composite"
+        "arn:aws:cloudwatch:eu-west-1:222222222222:alarm:GenAiGuardrails-prod-eu-support-chat-CostRate"
         in alarms
     )
     text = json.dumps(body)

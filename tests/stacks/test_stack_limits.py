@@ -61,8 +61,8 @@ def test_plan_matches_a_stack_with_every_option_on(
     _agrees(data, synth_factory(data))
 
 
-def test_seventy_five_features_split_instead_of_failing(example_data: dict[str, Any]) -> None:
-    config = check_rules(parse_config(everything_on(example_data, 70)))
+def test_an_account_past_one_template_splits_instead_of_failing(example_data: dict[str, Any]) -> None:
+    config = check_rules(parse_config(everything_on(example_data, 130)))
     layout = account_layout(config, config.accounts[0])
     assert layout.split and not layout.problems
     assert {u.id for u in layout.units} >= {"App-app-0", "App-customer-support", "Dashboards"}

@@ -14,17 +14,16 @@ from unittest import mock
 import boto3
 import pytest
 from moto import mock_aws
-from moto.cloudwatch.models import cloudwatch_backends
-from moto.core.models import DEFAULT_ACCOUNT_ID
 
-from lambdas.evaluator import alarms, service
+from lambdas.evaluator import change, service
 from lambdas.evaluator.budget import Threshold
 from lambdas.evaluator.state import NotificationState
 from lambdas.pricing.catalog import PriceCatalog
 
 REGION = "us-east-1"
 NOW = datetime(2026, 3, 18, 16, 0, tzinfo=UTC)  # a Wednesday
-WEEK_AGO = NOW - timedelta(days=7)
+# The comparison: the same hours on the 5 previous weekdays (Tue 17, Mon 16, Fri 13, Thu 12, Wed 11 March).
+EARLIER = [NOW - timedelta(days=d) for d in change.comparison_days(NOW)]
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 ENV, APP, FEATURE = "prod", "customer-support", "support-chat"
@@ -143,8 +142,9 @@ def midnight(ts: datetime) -> datetime:
 def scenario(
     world: World, base: list[Hour], current: dict[str, list[Hour]] | list[Hour], split: int = 0
 ) -> tuple[float, float]:
-    """16 hours a week ago with `base` each hour; today: `base` before `split`, then `current`."""
-    before = world.day(midnight(WEEK_AGO), {h: base for h in range(16)})
+    """16 hours of `base` each hour on each comparison day (their average is `before`); today: `base` before
+    `split`, then `current`."""
+    before = sum(world.day(midnight(day), {h: base for h in range(16)}) for day in EARLIER) / len(EARLIER)
     changed = current if isinstance(current, list) else current["hours"]
     after = world.day(midnight(NOW), {h: (base if h < split else changed) for h in range(16)})
     return before, after
@@ -162,8 +162,8 @@ def test_traffic_growth(world: World) -> None:
     msg = only_message(world)
     summary = msg["body"]["summary"]
     assert summary.startswith(
-        f"support-chat: ${after:,.0f} today vs ${before:,.2f} last Wednesday (+200%). Driver: traffic +200% "
-        "(16,000 -> 48,000 requests"
+        f"support-chat: ${after:,.0f} today vs ${before:,.2f} its average over the 5 previous weekdays "
+        "(+200%). Driver: traffic +200% (16,000 -> 48,000 requests"
     )
     assert "output tokens per request unchanged" in summary and "model mix unchanged" in summary
     drivers = msg["body"]["explanation"]["drivers"]
@@ -173,7 +173,7 @@ def test_traffic_growth(world: World) -> None:
         f"GenAI cost prod/support-chat: {status.used_percent:.0f}% of monthly budget, "
         f"forecast {status.forecast_percent:.0f}%"
     )
-    assert status.month_to_date_usd == pytest.approx(after + before)  # both days are in March
+    assert status.month_to_date_usd == pytest.approx(after + 5 * before)  # every day is in March
     assert msg["body"]["month_to_date_usd"] == round(status.month_to_date_usd, 2)
     catalog = json.loads((Path(__file__).resolve().parents[3] / "lambdas/pricing/catalog.json").read_text())
     assert msg["body"]["prices"] == f"prices as of {catalog['as_of']} (bundled {catalog['version']})"
@@ -211,7 +211,9 @@ def test_retry_storm_replays_whole_prompts(world: World) -> None:
     before, after = scenario(world, [Hour()], [Hour(failed_billed=400, throttled=200)])
     world.run()
     body = only_message(world)["body"]
+    # Named with the throttles that cost nothing: 200 throttled attempts per 1,000 successful calls.
     assert "Driver: retries +40% (1.00 -> 1.40, +$" in body["summary"]
+    assert "; throttled attempts per successful call 0.00 -> 0.20)" in body["summary"]
     assert "traffic unchanged" in body["summary"]
     (retries,) = [d for d in body["explanation"]["drivers"] if d["factor"] == "retries"]
     assert abs(retries["contribution_usd"] - (after - before)) < 0.01
@@ -313,112 +315,25 @@ def test_handler_reads_the_bundled_runtime_config(
     assert settings.premium_models == (SONNET,)
 
 
-# ---- follow-ups to pages ------------------------------------------------------------------------------
-
-PREFIX = "GenAiGuardrails-prod-"
-
-
-def page(world: World, feature: str, kinds: list[str]) -> None:
-    """The feature's composite (and the named children) in ALARM, as CloudWatch would have them."""
-    children = [f"{PREFIX}{feature}-{kind}" for kind in kinds]
-    for name in children:
-        world.cw.put_metric_alarm(
-            AlarmName=name,
-            Namespace="GenAI/Cost",
-            MetricName="Invocations",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1.0,
-            ComparisonOperator="GreaterThanThreshold",
-        )
-        world.cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
-    composite_alarm(world, f"{PREFIX}{feature}-Composite", " OR ".join(f'ALARM("{n}")' for n in children))
-
-
-def composite_alarm(world: World, name: str, rule: str) -> None:
-    """moto 5.2.5 has no PutCompositeAlarm API; its backend keeps a composite as an alarm with a rule, which
-    DescribeAlarms then returns under CompositeAlarms, as CloudWatch does."""
-    backend = cloudwatch_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.put_metric_alarm(
-        name=name,
-        namespace="",
-        metric_name="",
-        comparison_operator="",
-        evaluation_periods=0,
-        period=0,
-        threshold=0.0,
-        statistic="",
-        description="",
-        dimensions=[],
-        alarm_actions=[],
-        rule=rule or "FALSE",
+def test_a_throttle_storm_that_costs_nothing_is_still_named(world: World) -> None:
+    scenario(world, [Hour()], [Hour(throttled=500)])
+    world.settings = replace(world.settings, thresholds=(Threshold(1, "actual"),))
+    world.run()
+    summary = only_message(world)["body"]["summary"]
+    assert (
+        "(+0%). Driver: retries +0% (1.00 -> 1.00, +$0.00; throttled attempts per successful call 0.00 -> "
+        in (summary)
     )
-    world.cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
 
 
-@pytest.fixture
-def paged(world: World) -> World:
-    """Budget thresholds off (the follow-up alone is under test); the alarm-name prefix set as the stack sets
-    it; tripled traffic in the 15 minutes before NOW against the same minutes a week earlier."""
-    world.settings = replace(world.settings, thresholds=(), alarm_name_prefix=PREFIX)
-    for minutes_before in (12, 7, 2):
-        world.emit(NOW - timedelta(minutes=minutes_before), Hour(requests=300))
-        world.emit(WEEK_AGO - timedelta(minutes=minutes_before), Hour(requests=100))
-    return world
+def test_a_feature_costing_cents_still_gets_its_driver() -> None:
+    """Materiality is relative to the change explained: cents of change still name their driver."""
+    from lambdas.evaluator import explain
+    from lambdas.evaluator.decomposition import Usage, decompose
 
-
-def test_a_page_is_followed_by_its_explanation_once(paged: World) -> None:
-    page(paged, FEATURE, ["TrafficAnomaly", "CostBurst"])
-    results = paged.run("run-1")
-    msg = only_message(paged)
-    assert msg["subject"] == "GenAI cost alarm prod/support-chat: CostBurst, TrafficAnomaly"
-    body = msg["body"]
-    assert body["summary"].startswith("support-chat: $") and "in the 15 min to 16:00 UTC" in body["summary"]
-    assert "Driver: traffic +200% (300 -> 900 requests" in body["summary"]
-    assert body["alarm"] == f"{PREFIX}support-chat-Composite"
-    assert body["firing"] == [f"{PREFIX}support-chat-CostBurst", f"{PREFIX}support-chat-TrafficAnomaly"]
-    assert body["explanation"]["drivers"][0]["factor"] == "traffic"
-    assert body["runbook"] == "https://example.com/runbook.md#feature-composite"
-    assert results[0].alarm_message_id is not None and results[0].notified == []
-    paged.run("run-2")  # the same ALARM episode: no second follow-up
-    assert paged.messages() == []
-
-
-def test_no_follow_up_without_a_page_or_for_another_accounts_alarms(paged: World) -> None:
-    page(paged, "other-feature", ["CostRate"])  # not a feature of this account's config
-    composite_alarm(paged, "GenAiGuardrails-staging-support-chat-Composite", "TRUE")
-    assert paged.run()[0].alarm_message_id is None
-    assert paged.messages() == []
-
-
-def test_a_feature_named_like_the_start_of_another_gets_only_its_own_alarms(world: World) -> None:
-    page(world, "kb", ["CostRate"])
-    page(world, "kb-search", ["ThrottleRate"])
-    firing = {f.feature: f.firing for f in alarms.firing_features(world.cw, PREFIX, ["kb", "kb-search"])}
-    assert firing == {"kb": ("CostRate",), "kb-search": ("ThrottleRate",)}
-
-
-def test_a_failed_follow_up_is_sent_by_the_next_run(paged: World) -> None:
-    page(paged, FEATURE, ["TrafficAnomaly"])
-    failing = mock.Mock(wraps=paged.sns)
-    failing.publish.side_effect = RuntimeError("SNS is down")
-    results = service.evaluate(NOW, paged.settings, paged.cw, failing, paged.ddb, "run-1")
-    assert results[0].error == "RuntimeError: SNS is down" and results[0].alarm_message_id is None
-    assert paged.messages() == []
-    assert paged.run("run-2")[0].alarm_message_id is not None
-    assert only_message(paged)["subject"] == "GenAI cost alarm prod/support-chat: TrafficAnomaly"
-
-
-def test_alarm_window_runs_from_just_before_the_page() -> None:
-    now = datetime(2026, 3, 18, 16, 7, 30, tzinfo=UTC)
-    start, end, label, _ = service.alarm_window(now, datetime(2026, 3, 18, 15, 20, tzinfo=UTC))
-    assert (start, end, label) == (
-        datetime(2026, 3, 18, 15, 15, tzinfo=UTC),
-        datetime(2026, 3, 18, 16, 5, tzinfo=UTC),
-        "in the 50 min to 16:05 UTC",
-    )
-    start, _, _, _ = service.alarm_window(now, now - timedelta(minutes=2))  # at least 15 minutes
-    assert start == datetime(2026, 3, 18, 15, 50, tzinfo=UTC)
-    start, _, _, _ = service.alarm_window(now, now - timedelta(hours=5))  # at most an hour
-    assert start == datetime(2026, 3, 18, 15, 5, tzinfo=UTC)
+    before = {HAIKU: Usage(invocations=4, input_tokens=4000, output_tokens=1200, cost=0.01)}
+    after = {HAIKU: Usage(invocations=4, input_tokens=4000, output_tokens=2400, cost=0.016)}
+    result = decompose(before, after)
+    ranked = explain.drivers(result, before, after, ())
+    text = explain.summary("tiny", result, ranked, "now", "before", None)
+    assert "Driver: output tokens per request +100% (300 -> 600, +$0.01)" in text

@@ -1,29 +1,50 @@
-"""CloudWatch alarm semantics of the replay engine, on hand-made series."""
+"""CloudWatch alarm semantics of the replay engine, on hand-made series: windows, metric math, the
+evaluation range with every missing-data policy (the User Guide's own tables), lateness, composites."""
 
 from __future__ import annotations
 
+import pytest
+
 from cli.replay.engine import (
     ALARM,
+    INSUFFICIENT,
     OK,
     AlarmSeries,
+    ExpressionError,
     MathEvaluator,
+    RawViews,
     alarm_series,
-    anomaly_band,
     compile_rule,
+    decide,
     evaluate_alarm,
     window_values,
+    window_views,
 )
-from core.alarm_definitions import build_alarm_set
-from core.alarm_model import AlarmDefinition, MetricStatQuery, TreatMissingData
+from core.alarm_model import AlarmDefinition, ExpressionQuery, MetricStatQuery, TreatMissingData
 
 
 def test_window_statistics_and_missing() -> None:
     sums = [1.0, 0.0, 3.0, 0.0]
-    counts = [1, 0, 1, 0]
+    counts = [1.0, 0.0, 1.0, 0.0]
     assert window_values(sums, counts, 2, "Sum") == [1.0, 1.0, 3.0, 3.0]
     assert window_values(sums, counts, 1, "Sum") == [1.0, None, 3.0, None]
     assert window_values(sums, counts, 3, "SampleCount") == [1.0, 1.0, 2.0, 1.0]
     assert window_values(sums, counts, 3, "Average") == [1.0, 1.0, 2.0, 3.0]
+
+
+def test_a_window_is_read_as_it_had_landed() -> None:
+    """Minute 2 has 10 calls of which 1 had landed at age 0, 6 at age 1, 10 from age 2 on; minute 1 had
+    all its 4 at age 1. A 2-minute Sum ending at minute 2 reads 4 + 1 right after minute 2, 4 + 6 a minute
+    later, 14 once final; a minute with no landed sample is missing, not zero."""
+    raw = RawViews(
+        sums=[0.0, 4.0, 10.0],
+        counts=[0.0, 1.0, 2.0],
+        visible_sums=[[0.0, 0.0, 1.0], [0.0, 4.0, 6.0], [0.0, 4.0, 10.0]],
+        visible_counts=[[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 1.0, 2.0]],
+    )
+    views = window_views(raw, 2, "Sum")
+    assert [views[d][2] for d in range(4)] == [5.0, 10.0, 14.0, 14.0]
+    assert views[0][1] is None and views[1][1] == 4.0  # minute 1 not landed at age 0
 
 
 def test_metric_math_subset() -> None:
@@ -36,7 +57,39 @@ def test_metric_math_subset() -> None:
     assert ev.evaluate("IF(b > 1, a, 0)") == [0.0, None, None, 2.0]
 
 
-def _alarm(policy: TreatMissingData, m: int = 2, n: int = 3) -> AlarmDefinition:
+def _dp(text: str) -> list[bool | None]:
+    """'0 - X - X' (oldest first, as the User Guide prints them) -> newest first."""
+    return [{"0": False, "X": True, "-": None}[c] for c in reversed(text.split())]
+
+
+# CloudWatch User Guide, "How alarm state is evaluated when data is missing": evaluation range 5.
+# Columns: MISSING, IGNORE, BREACHING, NOT BREACHING; "keep" = retain current state.
+THREE_OF_THREE = [
+    ("0 - X - X", OK, OK, OK, OK),
+    ("0 - - - -", OK, OK, OK, OK),
+    ("- - - - -", INSUFFICIENT, "keep", ALARM, OK),
+    ("0 X X - X", ALARM, ALARM, ALARM, ALARM),
+    ("- - X - -", ALARM, "keep", ALARM, OK),
+]
+TWO_OF_THREE = [
+    ("0 - X - X", ALARM, ALARM, ALARM, ALARM),
+    ("0 0 X 0 X", ALARM, ALARM, ALARM, ALARM),
+    ("0 - X - -", OK, OK, ALARM, OK),
+    ("- - - - 0", OK, OK, ALARM, OK),
+    ("- - - X -", ALARM, "keep", ALARM, OK),
+]
+
+
+@pytest.mark.parametrize(("m", "rows"), [(3, THREE_OF_THREE), (2, TWO_OF_THREE)])
+def test_evaluation_range_matches_the_user_guide_tables(m: int, rows: list[tuple[str, ...]]) -> None:
+    for points, *expected in rows:
+        for policy, want in zip(("missing", "ignore", "breaching", "notBreaching"), expected, strict=True):
+            for before in (OK, ALARM):
+                got = decide(_dp(points), m, 3, policy, before)
+                assert got == (before if want == "keep" else want), (points, policy, before)
+
+
+def _alarm(policy: TreatMissingData, m: int = 2, n: int = 3, period: int = 60) -> AlarmDefinition:
     return AlarmDefinition(
         key="x",
         family="cost",
@@ -46,7 +99,7 @@ def _alarm(policy: TreatMissingData, m: int = 2, n: int = 3) -> AlarmDefinition:
         description="",
         queries=(
             MetricStatQuery(
-                id="m", metric_name="CostUSD", dimensions=(), stat="Sum", period=60, return_data=True
+                id="m", metric_name="CostUSD", dimensions=(), stat="Sum", period=period, return_data=True
             ),
         ),
         comparison="GreaterThanThreshold",
@@ -57,37 +110,80 @@ def _alarm(policy: TreatMissingData, m: int = 2, n: int = 3) -> AlarmDefinition:
     )
 
 
-def test_m_out_of_n_and_missing_data() -> None:
-    values: list[float | None] = [20.0, 1.0, 20.0, None, None, None, None]
-    series = AlarmSeries(values, None, None, 1)
-    states, transitions = evaluate_alarm(_alarm("notBreaching"), series)
+def _final(values: list[float | None], period: int = 1) -> AlarmSeries:
+    return AlarmSeries([values] * 4, period)
+
+
+def test_m_out_of_n_and_missing_data_over_time() -> None:
+    values: list[float | None] = [20.0, 1.0, 20.0, None, None, None, None, None]
+    states, transitions = evaluate_alarm(_alarm("notBreaching"), _final(values))
     assert states[:3] == [OK, OK, ALARM]  # 2 of 3 breaching at minute 2
-    assert states[-1] == OK
+    assert states[3] == ALARM  # the range looks back: 20, 1, 20 are still the 3 most recent present
+    assert states[-1] == OK  # once the range (5 datapoints) holds fewer than 3, filled as not breaching
     assert [t.minute for t in transitions if t.state == ALARM] == [2]
-    states, _ = evaluate_alarm(_alarm("breaching"), series)
+    states, _ = evaluate_alarm(_alarm("breaching"), _final(values))
     assert states[-1] == ALARM
-    gap = AlarmSeries([20.0, None, None], None, None, 1)
-    states, _ = evaluate_alarm(_alarm("ignore", 1, 1), gap)
-    assert states == [ALARM, ALARM, ALARM]  # all missing: keep the state
-    states, _ = evaluate_alarm(_alarm("missing", 1, 1), gap)
-    assert states[-1] == "INSUFFICIENT_DATA"
+    gap: list[float | None] = [20.0, None, None, None, None]
+    states, _ = evaluate_alarm(_alarm("ignore", 1, 1), _final(gap))
+    assert states == [ALARM] * 5  # all missing: keep the state
+    states, _ = evaluate_alarm(_alarm("missing", 1, 1), _final(gap))
+    assert states[-1] == INSUFFICIENT
 
 
 def test_sliding_periods_need_datapoints_a_period_apart() -> None:
     # 5-minute period, 2 of 3: a breach that starts at minute 10 alarms only once the window ending 5
     # minutes earlier also holds breaching data.
     values: list[float | None] = [*([1.0] * 10), *([50.0] * 10)]
-    _states, transitions = evaluate_alarm(_alarm("notBreaching"), AlarmSeries(values, None, None, 5))
+    _states, transitions = evaluate_alarm(_alarm("notBreaching"), _final(values, 5))
     assert transitions[-1].state == ALARM and transitions[-1].minute == 15
 
 
-def test_anomaly_band_needs_history_and_tracks_it() -> None:
-    day = 1440
-    values: list[float | None] = [100.0 + (i % 7) for i in range(2 * day)]
-    lower, upper = anomaly_band(values, 3.0, 0, 5)
-    assert upper[10] is None  # first day: the model is training
-    assert upper[day + 10] is not None and 103.0 < upper[day + 10] < 112.0  # type: ignore[operator]
-    assert lower[day + 10] is not None and lower[day + 10] < 100.0  # type: ignore[operator]
+def test_a_breach_is_seen_late_when_its_minute_has_not_landed() -> None:
+    """A 1-minute alarm (> 10) on a minute of 30 that shows 3 at age 0 and 17 at age 1. Read 1 of 2, it
+    fires a minute later than on final data; read 1 of 1, it never sees the breach (the minute was only
+    ever the newest datapoint while it had barely landed): why no deployed alarm decides on the newest
+    minute alone."""
+
+    def source(_q: MetricStatQuery) -> RawViews:
+        return RawViews(
+            [0.0, 0.0, 30.0, 0.0],
+            [1.0, 1.0, 1.0, 1.0],
+            [[0.0, 0.0, 3.0, 0.0], [0.0, 0.0, 17.0, 0.0], [0.0, 0.0, 30.0, 0.0]],
+            [[1.0, 1.0, 1.0, 1.0]] * 3,
+        )
+
+    one_of_two = _alarm("notBreaching", 1, 2)
+    states, _ = evaluate_alarm(one_of_two, alarm_series(one_of_two, source, 4, 0))
+    assert states == [OK, OK, OK, ALARM]
+    final, _ = evaluate_alarm(one_of_two, _final([0.0, 0.0, 30.0, 0.0]))
+    assert final == [OK, OK, ALARM, ALARM]
+    one_of_one = _alarm("notBreaching", 1, 1)
+    states, _ = evaluate_alarm(one_of_one, alarm_series(one_of_one, source, 4, 0))
+    assert ALARM not in states
+
+
+def test_anomaly_bands_are_refused() -> None:
+    band = AlarmDefinition(
+        key="b",
+        family="cost",
+        subject="f",
+        kind="Band",
+        name="band",
+        description="",
+        queries=(
+            MetricStatQuery(
+                id="m", metric_name="CostUSD", dimensions=(), stat="Sum", period=60, return_data=True
+            ),
+            ExpressionQuery(id="band", expression="ANOMALY_DETECTION_BAND(m, 2)", label="", return_data=True),
+        ),
+        comparison="GreaterThanUpperThreshold",
+        threshold=None,
+        threshold_metric_id="band",
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )
+    with pytest.raises(ExpressionError, match="not reproducible offline"):
+        alarm_series(band, lambda _q: RawViews([1.0], [1.0]), 1, 0)
 
 
 def test_composite_rules() -> None:
@@ -95,63 +191,3 @@ def test_composite_rules() -> None:
     assert rule({"a": ALARM})
     assert not rule({"a": OK, "b": ALARM, "c": OK})
     assert rule({"a": OK, "b": ALARM, "c": ALARM})
-
-
-def _traffic_alarm(feature: str) -> AlarmDefinition:
-    from config.loader import load_config
-
-    config = load_config("config/example.yaml")
-    alarms = build_alarm_set(config, config.account("prod")).alarms
-    return next(a for a in alarms if a.name == f"GenAiGuardrails-prod-{feature}-TrafficAnomaly")
-
-
-def _minutes_to_alarm(
-    alarm: AlarmDefinition, calls: list[float], cost_per_call: float, since: int
-) -> int | None:
-    """Minutes from `since` to the alarm's first ALARM, on per-minute Invocations and CostUSD sums."""
-    n = len(calls)
-
-    def source(q: MetricStatQuery) -> tuple[list[float], list[int]]:
-        sums = calls if q.metric_name == "Invocations" else [c * cost_per_call for c in calls]
-        return list(sums), [1 if s else 0 for s in sums]
-
-    series = alarm_series(alarm, source, n, 0)
-    states, _ = evaluate_alarm(alarm, series)
-    first = next((i for i in range(since, n) if states[i] == ALARM), None)
-    return None if first is None else first - since + 1
-
-
-def _poisson_days(days: int, mean: float, seed: int) -> list[float]:
-    import random
-
-    rng = random.Random(seed)
-    out: list[float] = []
-    for _ in range(days * 1440):  # Poisson(mean) by counting exponential gaps within one minute
-        k, t = 0, rng.expovariate(mean)
-        while t < 1.0:
-            k, t = k + 1, t + rng.expovariate(mean)
-        out.append(float(k))
-    return out
-
-
-def test_traffic_anomaly_sees_tripled_calls_within_minutes_and_not_noise() -> None:
-    """report-writer ($20/h limit): 5 calls a minute at $0.02 (spend projects to $6/h, above the 25% floor
-    of $5/h). Four quiet days train the band; tripled traffic on day five alarms within 5 minutes, while the
-    same Poisson noise without the surge never does."""
-    alarm = _traffic_alarm("report-writer")
-    day = 1440
-    quiet = _poisson_days(5, 5.0, seed=3)
-    assert _minutes_to_alarm(alarm, quiet, 0.02, 0) is None
-    surge = quiet[: 4 * day + 600] + [3 * c for c in quiet[4 * day + 600 :]]
-    minutes = _minutes_to_alarm(alarm, surge, 0.02, 4 * day + 600)
-    assert minutes is not None and 3 <= minutes <= 5  # 3 of 4 one-minute datapoints: 3 minutes at best
-
-
-def test_traffic_anomaly_ignores_surges_of_cheap_calls() -> None:
-    """The same tripled traffic at $0.001 a call (spend projects to $0.90/h, under 25% of the $20 limit)
-    counts no datapoint: a surge that cannot reach the hourly limit is not paged as a cost event."""
-    alarm = _traffic_alarm("report-writer")
-    day = 1440
-    quiet = _poisson_days(5, 5.0, seed=3)
-    surge = quiet[: 4 * day + 600] + [3 * c for c in quiet[4 * day + 600 :]]
-    assert _minutes_to_alarm(alarm, surge, 0.001, 4 * day + 600) is None

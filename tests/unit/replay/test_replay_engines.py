@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import random
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,11 +11,10 @@ import pytest
 from analytics.sql import DUCKDB, attribution_plan, catalog_thresholds, cost_per_feature_per_day_sql
 from cli.main import main
 from cli.replay import duckdb_source, runner
-from cli.replay.metering import COST, INV, SAMPLES, MetricStore, build_meter
+from cli.replay.metering import build_meter
 from cli.replay.simulate import simulate
 from config.loader import load_config
 from core.config_model import GuardrailsConfig
-from lambdas.metering.aggregate import MetricDoc
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -89,51 +86,3 @@ def test_rules_sql_cannot_express_fall_back_to_the_python_engine(
     assert "character classes ([...]) are not supported; metering with --engine python" in notes.read_text()
     python = runner.replay(changed, changed.account("prod"), [logs], progress=False, engine="python")
     assert result.store.totals == python.store.totals
-
-
-def _brute_window(store: MetricStore, feature: str, start: int, end: int) -> dict[str, list[float]]:
-    """The explanation window as it was computed before: every minute of the feature, summed."""
-    out: dict[str, list[float]] = {}
-    for (_app, feat, model), per_minute in store.minutes.items():
-        if feat != feature:
-            continue
-        acc = [0.0] * 11
-        for minute, slot in per_minute.items():
-            if start <= minute < end:
-                acc = [a + s for a, s in zip(acc, slot, strict=True)]
-        if acc[SAMPLES]:
-            out.setdefault(model, [0.0] * 11)
-            out[model] = [a + s for a, s in zip(out[model], acc, strict=True)]
-    return out
-
-
-def test_explanation_windows_equal_direct_sums() -> None:
-    rng = random.Random(5)
-    store = MetricStore("prod")
-    for _ in range(3000):
-        minute = 1793613600000 + rng.randrange(3 * 1440) * 60_000
-        doc = MetricDoc(
-            minute,
-            rng.choice(["app-a", "app-b"]),
-            rng.choice(["chat", "search"]),
-            rng.choice(["m1", "m2", "m3"]),
-            invocations=rng.randrange(1, 50),
-            input_tokens=rng.randrange(10_000),
-            output_tokens=rng.randrange(5_000),
-            cost_usd=Decimal(rng.randrange(10**7)) / Decimal(10**6) if rng.random() < 0.9 else None,
-        )
-        store.add(doc)
-    for _ in range(300):
-        start = 1793613600000 + rng.randrange(-100, 3 * 1440) * 60_000
-        end = start + rng.choice([5, 15, 60, 1440, 5000]) * 60_000
-        feature = rng.choice(["chat", "search"])
-        got, expected = store.window(feature, start, end), _brute_window(store, feature, start, end)
-        assert set(got) == set(expected)
-        for model, slots in expected.items():
-            assert got[model][:COST] == slots[:COST] and got[model][COST + 1 :] == slots[COST + 1 :]
-            assert got[model][COST] == pytest.approx(slots[COST], abs=1e-9)
-    # A document added after a window was asked for is in the next window (the prefix sums are rebuilt).
-    start, end = doc.minute_ms, doc.minute_ms + 60_000
-    before = store.window(doc.feature, start, end)[doc.model][INV]
-    store.add(copy.copy(doc))
-    assert store.window(doc.feature, start, end)[doc.model][INV] == before + doc.invocations

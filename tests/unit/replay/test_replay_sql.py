@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import numpy as np
 import pytest
 import sqlglot
 from botocore.config import Config
@@ -71,7 +72,12 @@ def assert_same(expected: MetricStore, got: MetricStore, *, all_read: bool = Tru
     assert got.malformed_total == expected.malformed_total
     assert got.malformed == expected.malformed
     assert got.totals == expected.totals  # exact Decimal cost and every count, per (app, feature, model)
-    assert got.minutes == expected.minutes  # per minute: tokens, calls, EMF CostUSD (micro-dollars)
+    # Per minute and visibility class: tokens, calls, EMF CostUSD (micro-dollars), sample counts.
+    assert got.days.keys() == expected.days.keys()
+    for key, per_day in expected.days.items():
+        assert got.days[key].keys() == per_day.keys()
+        for day, block in per_day.items():
+            assert np.array_equal(got.days[key][day], block), (key, day)
 
 
 # ---- Athena, played by DuckDB behind botocore's Stubber ----------------------------------------------
