@@ -18,7 +18,6 @@ from typing import Any, TextIO
 
 # ---- public prices, us-east-1 (USD) ------------------------------------------------------------------
 ALARM_METRIC_MONTH = 0.10  # standard-resolution alarm, per metric it evaluates
-COMPOSITE_ALARM_MONTH = 0.50
 DASHBOARD_MONTH = 3.00
 CUSTOM_METRIC_MONTH = 0.30  # first 10,000
 GET_METRIC_DATA_PER_1000 = 0.01  # metrics requested
@@ -99,14 +98,6 @@ def account_cost(
                 f"alarm {kind}",
                 f"{by_kind[kind]} x {metrics // by_kind[kind]} metric(s)",
                 metrics * ALARM_METRIC_MONTH,
-            )
-        )
-    if alarms.composites:
-        out.lines.append(
-            Line(
-                "composite alarms",
-                f"{len(alarms.composites)}",
-                len(alarms.composites) * COMPOSITE_ALARM_MONTH,
             )
         )
     log_group = account.invocation_logging.log_group_name or "/aws/bedrock/model-invocations"

@@ -8,7 +8,7 @@ the template size from above. Tests compare both with synthesized templates, so 
 layout (what it always had, so a deployed stack never sees its resources move). A larger account is
 split: its own template keeps the account-wide parts (key, topic, metering, evaluator, budgets, inference
 profiles, kill switches, account health alarms) and nests one template per application (its features'
-alarms and composites, its dashboards; `-2`, `-3`... when one application alone exceeds a template) plus
+alarms, its dashboards; `-2`, `-3`... when one application alone exceeds a template) plus
 one for the account dashboards. The nested templates are rendered here, CDK-free (config/unit_templates.py):
 their sizes are exact, and synth writes these very templates.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 from config.unit_templates import alarm_resources, dashboard_resources, template_bytes, unit_template
 from core.alarm_definitions import build_alarm_set
-from core.alarm_model import AccountAlarmSet, AlarmDefinition, CompositeAlarmDefinition, ServiceHealthAlarm
+from core.alarm_model import AccountAlarmSet, AlarmDefinition, ServiceHealthAlarm
 from core.config_model import Account, GuardrailsConfig
 from core.naming import SELF_APPLICATION, TAG_APPLICATION, TAG_ENVIRONMENT, TAG_WORKLOAD, account_stack_name
 from dashboards import Dashboard, account_dashboards
@@ -79,9 +79,7 @@ class StackPlan:
         return sum(self.resources.values())
 
 
-def _alarm_bytes(
-    alarm: AlarmDefinition | CompositeAlarmDefinition | ServiceHealthAlarm, tag_bytes: int
-) -> int:
+def _alarm_bytes(alarm: AlarmDefinition | ServiceHealthAlarm, tag_bytes: int) -> int:
     """An upper bound of one alarm's template resource: its definition's JSON plus the resource envelope."""
     return len(json.dumps(dataclasses.asdict(alarm))) + ALARM_ENVELOPE_BYTES + tag_bytes
 
@@ -105,7 +103,7 @@ def account_stack_plan(
     if account.kill_switch is not None and account.kill_switch.enabled:
         switches.append(account.kill_switch)
     resources = dict(BASE_RESOURCES)
-    resources["alarms"] = len(alarm_set.alarms) + len(alarm_set.composites) + len(alarm_set.service_health)
+    resources["alarms"] = len(alarm_set.alarms) + len(alarm_set.service_health)
     resources["dashboards"] = len(dashboards)
     resources["email subscriptions"] = PER_EMAIL * len(config.notifications.emails)
     resources["feature profiles and budgets"] = PER_FEATURE_PROFILE * len(profiled)
@@ -126,11 +124,7 @@ def account_stack_plan(
         return StackPlan(stack_name, resources, MAX_TEMPLATE_BYTES + 1)
     # Every taggable resource carries the account's extra tags (the standard three are in the envelope).
     tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
-    every: list[AlarmDefinition | CompositeAlarmDefinition | ServiceHealthAlarm] = [
-        *alarm_set.alarms,
-        *alarm_set.composites,
-        *alarm_set.service_health,
-    ]
+    every: list[AlarmDefinition | ServiceHealthAlarm] = [*alarm_set.alarms, *alarm_set.service_health]
     alarm_bytes = sum(_alarm_bytes(a, tag_bytes) for a in every)
     dashboard_bytes = sum(
         len(json.dumps(json.dumps(d.body, separators=(",", ":")))) + ALARM_ENVELOPE_BYTES for d in dashboards
@@ -183,11 +177,10 @@ class AccountLayout:
 
 @dataclass
 class _Block:
-    """What must stay together in one unit: a feature's alarms with its composite, or one dashboard."""
+    """What must stay together in one unit: a feature's alarms, or one dashboard."""
 
     feature: str | None
     alarms: list[AlarmDefinition]
-    composites: list[CompositeAlarmDefinition]
     dashboards: list[Dashboard]
     resources: int
     bytes: int
@@ -203,16 +196,15 @@ def _block(
     *,
     feature: str | None = None,
     alarms: list[AlarmDefinition] | None = None,
-    composites: list[CompositeAlarmDefinition] | None = None,
     dashboards: list[Dashboard] | None = None,
 ) -> _Block:
-    alarms, composites, dashboards = alarms or [], composites or [], dashboards or []
+    alarms, dashboards = alarms or [], dashboards or []
     resources = {
-        **alarm_resources(alarms, composites, tags, {"Ref": "TopicArn"}),
+        **alarm_resources(alarms, tags, {"Ref": "TopicArn"}),
         **dashboard_resources(dashboards),
     }
     size = sum(len(json.dumps({k: v}, separators=(",", ":"))) for k, v in resources.items())
-    return _Block(feature, alarms, composites, dashboards, len(resources), size)
+    return _Block(feature, alarms, dashboards, len(resources), size)
 
 
 def _pack_units(
@@ -238,7 +230,6 @@ def _pack_units(
         template = unit_template(
             description=f"GenAI cost guardrails for account {account.name}: {unit_id}",
             alarms=[a for b in group for a in b.alarms],
-            composites=[c for b in group for c in b.composites],
             dashboards=[d for b in group for d in b.dashboards],
             tags=tags,
         )
@@ -267,7 +258,6 @@ def _split_units(
     for alarm in alarm_set.alarms:
         if alarm.feature is not None:
             alarms_of.setdefault(alarm.feature, []).append(alarm)
-    composite_of = {c.feature: c for c in alarm_set.composites if c.feature is not None}
     by_name = {d.name: d for d in dashboards}
     units: list[UnitPlan] = []
     problems: list[str] = []
@@ -279,7 +269,6 @@ def _split_units(
                 tags,
                 feature=f.name,
                 alarms=alarms_of.get(f.name, []),
-                composites=[composite_of[f.name]] if f.name in composite_of else [],
             )
             for f in account.features
             if f.application == application

@@ -2,7 +2,7 @@
 template (plain JSON), so a large account's thousands of alarms cost no construct, no token resolution and
 no cdk-nag pass at synth (docs/performance.md), and the plan knows each template's exact size.
 
-A unit takes one parameter, the notification topic's ARN (composite alarms page it); every alarm carries
+A unit takes one parameter, the notification topic's ARN (alarms with actions page it); every alarm carries
 the stack's standard tags, as the Tags aspect would have added them.
 """
 
@@ -16,9 +16,7 @@ from typing import Any
 
 from core.alarm_model import (
     AlarmDefinition,
-    CompositeAlarmDefinition,
     to_template_alarm,
-    to_template_composite,
 )
 from dashboards.pack import Dashboard
 
@@ -38,29 +36,18 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 
 def alarm_resources(
     alarms: Sequence[AlarmDefinition],
-    composites: Sequence[CompositeAlarmDefinition],
     tags: Mapping[str, str],
     topic: Any,
 ) -> dict[str, dict[str, Any]]:
-    """Alarms and composites as template resources; a composite depends on its children (its rule names
-    them, so CloudWatch needs them first)."""
-    resources: dict[str, dict[str, Any]] = {}
-    by_name: dict[str, str] = {}
+    """Alarms as template resources."""
     tagged = tag_list(tags)
-    for alarm in alarms:
-        lid = logical_id("Alarm", alarm.key)
-        by_name[alarm.name] = lid
-        resources[lid] = {
+    return {
+        logical_id("Alarm", alarm.key): {
             "Type": "AWS::CloudWatch::Alarm",
             "Properties": {**to_template_alarm(alarm, topic), "Tags": tagged},
         }
-    for composite in composites:
-        resources[logical_id("Alarm", composite.key)] = {
-            "Type": "AWS::CloudWatch::CompositeAlarm",
-            "DependsOn": sorted(by_name[name] for name in composite.children if name in by_name),
-            "Properties": {**to_template_composite(composite, topic), "Tags": tagged},
-        }
-    return resources
+        for alarm in alarms
+    }
 
 
 def dashboard_resources(dashboards: Sequence[Dashboard]) -> dict[str, dict[str, Any]]:
@@ -80,13 +67,12 @@ def unit_template(
     *,
     description: str,
     alarms: Sequence[AlarmDefinition] = (),
-    composites: Sequence[CompositeAlarmDefinition] = (),
     dashboards: Sequence[Dashboard] = (),
     tags: Mapping[str, str],
 ) -> dict[str, Any]:
     """The whole nested template of one unit."""
     resources = {
-        **alarm_resources(alarms, composites, tags, {"Ref": TOPIC_PARAMETER}),
+        **alarm_resources(alarms, tags, {"Ref": TOPIC_PARAMETER}),
         **dashboard_resources(dashboards),
     }
     return {
@@ -95,7 +81,7 @@ def unit_template(
         "Parameters": {
             TOPIC_PARAMETER: {
                 "Type": "String",
-                "Description": "The account's guardrail notification topic (composite alarms page it).",
+                "Description": "The account's guardrail notification topic (alarms with actions page it).",
             }
         },
         "Resources": resources,

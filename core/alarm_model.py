@@ -1,4 +1,4 @@
-"""The alarm model: one `AWS::CloudWatch::Alarm` / `CompositeAlarm` as plain data, and CloudWatch's limits.
+"""The alarm model: one `AWS::CloudWatch::Alarm` as plain data, and CloudWatch's limits.
 
 `core.alarm_definitions` builds these from config; the CDK constructs synthesize them field by field; the
 replay engine evaluates the very same objects. Field names follow the CloudWatch API (`PutMetricAlarm`,
@@ -13,11 +13,9 @@ from typing import Any, Literal
 
 from core import contract as c
 
-# CloudWatch limits (PutMetricAlarm / PutCompositeAlarm API reference).
+# CloudWatch limits (PutMetricAlarm API reference).
 MAX_METRIC_STATS_PER_ALARM = 10  # MetricDataQuery structures with a MetricStat
 MAX_EXPRESSIONS_PER_ALARM = 10  # MetricDataQuery structures with an Expression
-MAX_COMPOSITE_CHILDREN = 100  # alarms referenced by one composite rule
-MAX_ALARM_RULE_LENGTH = 10240  # characters of a composite AlarmRule
 MAX_ALARM_NAME_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 1024
 MAX_PERIOD_TIMES_EVALUATIONS = 7 * 86400  # Period x EvaluationPeriods for periods of 1 h or more
@@ -33,7 +31,7 @@ Comparison = Literal[
     "LessThanLowerOrGreaterThanUpperThreshold",
 ]
 TreatMissingData = Literal["notBreaching", "breaching", "ignore", "missing"]
-Family = Literal["cost", "traffic", "tokens", "model_mix", "throttles", "composite", "account_health"]
+Family = Literal["cost", "tokens", "account_health"]
 ACCOUNT_SUBJECT = "account"
 
 
@@ -85,8 +83,8 @@ class AlarmDefinition:
     datapoints_to_alarm: int
     threshold_metric_id: str | None = None
     treat_missing_data: TreatMissingData = "notBreaching"
-    # Feature alarms page through their feature's composite (one page per feature); account alarms page
-    # directly. Every alarm reaches the SNS topic either way.
+    # Account alarms page the topic directly; feature alarms have no actions: the detector reads their state
+    # and pages once per episode (lambdas/detector).
     notify: bool = True
     application: str | None = None
 
@@ -117,22 +115,6 @@ class AlarmDefinition:
         """The query whose value is compared with the threshold (or with the anomaly band)."""
         returned = [q for q in self.queries if q.return_data and q.id != self.threshold_metric_id]
         return returned[0]
-
-
-@dataclass(frozen=True)
-class CompositeAlarmDefinition:
-    key: str
-    subject: str
-    name: str
-    description: str
-    children: tuple[str, ...]  # alarm names
-    rule: str
-    family: Family = "composite"
-    notify: bool = True
-
-    @property
-    def feature(self) -> str | None:
-        return None if self.subject == ACCOUNT_SUBJECT else self.subject
 
 
 # What a health metric is about: one of the guardrail's resources, or Bedrock itself.
@@ -167,12 +149,11 @@ class ServiceHealthAlarm:
 
 @dataclass(frozen=True)
 class AccountAlarmSet:
-    """Everything alarmed in one account, in deployment order (composites after their children)."""
+    """Everything alarmed in one account, in deployment order."""
 
     account: str
     environment: str
     alarms: tuple[AlarmDefinition, ...]
-    composites: tuple[CompositeAlarmDefinition, ...] = field(default=())
     # Alarms on AWS-published metrics of the guardrail's own resources (core.service_health).
     service_health: tuple[ServiceHealthAlarm, ...] = field(default=())
 
@@ -180,18 +161,13 @@ class AccountAlarmSet:
         return tuple(a for a in self.alarms if a.family == family)
 
     def names(self) -> list[str]:
-        """Every alarm name: metric alarms, composites, then the guardrail's own health alarms."""
-        return (
-            [a.name for a in self.alarms]
-            + [c.name for c in self.composites]
-            + [h.name for h in self.service_health]
-        )
+        """Every alarm name: alarms on metered data, then the guardrail's own health alarms."""
+        return [a.name for a in self.alarms] + [h.name for h in self.service_health]
 
     def names_by_feature(self) -> dict[str, list[str]]:
-        """Feature -> the names of its alarms and its composite."""
+        """Feature -> the names of its alarms."""
         out: dict[str, list[str]] = {}
-        everything: tuple[AlarmDefinition | CompositeAlarmDefinition, ...] = (*self.alarms, *self.composites)
-        for each in everything:
+        for each in self.alarms:
             if each.feature is not None:
                 out.setdefault(each.feature, []).append(each.name)
         return out
@@ -224,20 +200,6 @@ def check_limits(alarm: AlarmDefinition) -> None:
         raise AlarmLimitError(f"{alarm.name}: {len(returned)} queries return data, expected {expected}")
     if not 1 <= alarm.datapoints_to_alarm <= alarm.evaluation_periods:
         raise AlarmLimitError(f"{alarm.name}: datapoints_to_alarm must be within 1..evaluation_periods")
-
-
-def check_composite_limits(composite: CompositeAlarmDefinition) -> None:
-    if len(composite.children) > MAX_COMPOSITE_CHILDREN:
-        raise AlarmLimitError(
-            f"{composite.name}: {len(composite.children)} child alarms; CloudWatch allows "
-            f"{MAX_COMPOSITE_CHILDREN}"
-        )
-    if len(composite.rule) > MAX_ALARM_RULE_LENGTH:
-        raise AlarmLimitError(f"{composite.name}: rule of {len(composite.rule)} characters exceeds 10240")
-    if len(composite.name) > MAX_ALARM_NAME_LENGTH:
-        raise AlarmLimitError(f"{composite.name[:60]}...: alarm name longer than {MAX_ALARM_NAME_LENGTH}")
-    if len(composite.description) > MAX_DESCRIPTION_LENGTH:
-        raise AlarmLimitError(f"{composite.name}: description longer than {MAX_DESCRIPTION_LENGTH}")
 
 
 # ---- the template round trip ----------------------------------------------------------------------------
@@ -377,20 +339,6 @@ def to_template_alarm(alarm: AlarmDefinition, topic: Any) -> dict[str, Any]:
     if alarm.threshold_metric_id is not None:
         props["ThresholdMetricId"] = alarm.threshold_metric_id
     if alarm.notify:
-        props["AlarmActions"] = [topic]
-        props["OKActions"] = [topic]
-    return props
-
-
-def to_template_composite(composite: CompositeAlarmDefinition, topic: Any) -> dict[str, Any]:
-    """The ``AWS::CloudWatch::CompositeAlarm`` Properties of a definition."""
-    props: dict[str, Any] = {
-        "AlarmName": composite.name,
-        "AlarmDescription": composite.description,
-        "AlarmRule": composite.rule,
-        "ActionsEnabled": True,
-    }
-    if composite.notify:
         props["AlarmActions"] = [topic]
         props["OKActions"] = [topic]
     return props

@@ -3,7 +3,7 @@ account creates to it (listed accounts in their stack, unlisted ones through the
 
 The sink accepts links from the organization (or, without a baseline, from the listed accounts) for
 metrics only: the organization dashboard reads GenAI/Cost, AWS/Bedrock, AWS/Lambda and AWS/SQS metrics
-and the composite alarms' states, nothing else is shared."""
+and the alarms' states, nothing else is shared."""
 
 from __future__ import annotations
 

@@ -20,8 +20,6 @@ Semantics reproduced (docs/replay.md lists them with their sources):
   needed (breaching / notBreaching), or (missing, ignore) only present ones count, with the "premature
   alarm" rule for missing and the state kept for ignore; all missing: notBreaching OK, breaching ALARM,
   missing INSUFFICIENT_DATA, ignore keeps the state.
-* Composite alarms: ``ALARM(name)``, ``OK(name)``, ``INSUFFICIENT_DATA(name)``, ``TRUE``, ``FALSE``,
-  ``AND``, ``OR``, ``NOT`` and parentheses, evaluated after their children every minute.
 """
 
 from __future__ import annotations
@@ -29,12 +27,12 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from core.alarm_model import AlarmDefinition, CompositeAlarmDefinition, MetricStatQuery
+from core.alarm_model import AlarmDefinition, MetricStatQuery
 
 OK = "OK"
 ALARM = "ALARM"
@@ -61,7 +59,6 @@ class Transition:
     value: float | None  # the watched value's most recent datapoint
     threshold: float | None  # the threshold (or the band's upper bound) it was compared with
     feature: str | None = None
-    composite: bool = False
 
 
 # ---- windows ------------------------------------------------------------------------------------------
@@ -423,84 +420,3 @@ def evaluate_alarm(alarm: AlarmDefinition, series: AlarmSeries) -> tuple[list[st
             state = new
         states[i] = state
     return states, transitions
-
-
-# ---- composites ---------------------------------------------------------------------------------------
-
-_RULE_TOKEN = re.compile(
-    r'\s*(?:(ALARM|OK|INSUFFICIENT_DATA)\(\s*"?([^")]+?)"?\s*\)|(AND|OR|NOT|TRUE|FALSE)|(\(|\)))'
-)
-
-
-def compile_rule(rule: str) -> Callable[[Mapping[str, str]], bool]:
-    """A composite AlarmRule as a predicate over {alarm name: state}."""
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(rule):
-        if rule[pos:].strip() == "":
-            break
-        m = _RULE_TOKEN.match(rule, pos)
-        if m is None:
-            raise ExpressionError(f"cannot parse alarm rule at {rule[pos : pos + 30]!r}")
-        if m.group(1):
-            tokens.append((m.group(1), m.group(2)))
-        elif m.group(3):
-            tokens.append((m.group(3), ""))
-        else:
-            tokens.append((m.group(4), ""))
-        pos = m.end()
-
-    def parse_or(i: int) -> tuple[Callable[[Mapping[str, str]], bool], int]:
-        left, i = parse_and(i)
-        while i < len(tokens) and tokens[i][0] == "OR":
-            right, i = parse_and(i + 1)
-            left = (lambda a, b: lambda s: a(s) or b(s))(left, right)
-        return left, i
-
-    def parse_and(i: int) -> tuple[Callable[[Mapping[str, str]], bool], int]:
-        left, i = parse_not(i)
-        while i < len(tokens) and tokens[i][0] == "AND":
-            right, i = parse_not(i + 1)
-            left = (lambda a, b: lambda s: a(s) and b(s))(left, right)
-        return left, i
-
-    def parse_not(i: int) -> tuple[Callable[[Mapping[str, str]], bool], int]:
-        if i >= len(tokens):
-            raise ExpressionError(f"alarm rule ends early: {rule!r}")
-        kind, arg = tokens[i]
-        if kind == "NOT":
-            inner, i = parse_not(i + 1)
-            return (lambda a: lambda s: not a(s))(inner), i
-        if kind == "(":
-            inner, i = parse_or(i + 1)
-            if i >= len(tokens) or tokens[i][0] != ")":
-                raise ExpressionError(f"unbalanced parentheses in {rule!r}")
-            return inner, i + 1
-        if kind in ("TRUE", "FALSE"):
-            value = kind == "TRUE"
-            return (lambda s: value), i + 1
-        if kind in (ALARM, OK, INSUFFICIENT):
-            return (lambda k, name: lambda s: s.get(name, INSUFFICIENT) == k)(kind, arg), i + 1
-        raise ExpressionError(f"unexpected {kind!r} in alarm rule {rule!r}")
-
-    predicate, end = parse_or(0)
-    if end != len(tokens):
-        raise ExpressionError(f"trailing tokens in alarm rule {rule!r}")
-    return predicate
-
-
-def evaluate_composites(
-    composites: Sequence[CompositeAlarmDefinition], states: Mapping[str, list[str]], n: int
-) -> list[Transition]:
-    transitions: list[Transition] = []
-    for composite in composites:
-        predicate = compile_rule(composite.rule)
-        names = set(re.findall(r'\(\s*"?([^")]+?)"?\s*\)', composite.rule))
-        state = INSUFFICIENT
-        for i in range(n):
-            view = {name: states[name][i] for name in names if name in states}
-            new = ALARM if predicate(view) else OK
-            if new != state:
-                transitions.append(Transition(composite.name, i, new, None, None, composite.feature, True))
-                state = new
-    return transitions

@@ -201,7 +201,6 @@ def test_within_cloudwatch_limits(example_data: dict[str, Any], variant: str) ->
         for alarm in alarm_set.alarms:
             assert len(alarm.metric_stats) <= MAX_METRIC_STATS_PER_ALARM
             assert len(alarm.expressions) <= 10
-        assert alarm_set.composites == ()
     if variant == "sixty":
         prod = build_alarm_set(config, config.account("prod"))
         assert max(len(a.metric_stats) for a in prod.alarms) == 10  # 9 applications + unattributed

@@ -1,5 +1,5 @@
 """CloudWatch alarm semantics of the replay engine, on hand-made series: windows, metric math, the
-evaluation range with every missing-data policy (the User Guide's own tables), lateness, composites."""
+evaluation range with every missing-data policy (the User Guide's own tables), lateness."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from cli.replay.engine import (
     MathEvaluator,
     RawViews,
     alarm_series,
-    compile_rule,
     decide,
     evaluate_alarm,
     window_values,
@@ -184,10 +183,3 @@ def test_anomaly_bands_are_refused() -> None:
     )
     with pytest.raises(ExpressionError, match="not reproducible offline"):
         alarm_series(band, lambda _q: RawViews([1.0], [1.0]), 1, 0)
-
-
-def test_composite_rules() -> None:
-    rule = compile_rule('ALARM("a") OR (ALARM("b") AND NOT OK("c"))')
-    assert rule({"a": ALARM})
-    assert not rule({"a": OK, "b": ALARM, "c": OK})
-    assert rule({"a": OK, "b": ALARM, "c": ALARM})
