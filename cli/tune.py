@@ -540,12 +540,36 @@ def run_tune(args: argparse.Namespace) -> int:
     except KeyError:
         print(f"error: {args.config}: no account named {args.account!r}", file=sys.stderr)
         return 1
-    paths = [Path(p) for p in args.logs]
+    from analytics.sql import UnsupportedRule
+    from cli.replay.athena_source import AthenaError, AthenaTarget
+    from cli.replay.duckdb_source import SourceError
+    from cli.replay.progress import Progress
+
+    if bool(args.athena) == bool(args.logs):
+        print("error: give LOGS (files, directories, s3:// URLs) or --athena WORKGROUP", file=sys.stderr)
+        return 1
+    try:
+        since = runner.parse_time(args.since) if args.since else None
+        until = runner.parse_time(args.until) if args.until else None
+    except ValueError as exc:
+        print(f"error: --since/--until: {exc} (ISO 8601, e.g. 2026-11-02T14:00)", file=sys.stderr)
+        return 1
+    # Drift injection rewrites the records themselves: only local logs have them at hand.
+    local = not args.athena and not any(str(p).startswith("s3://") for p in args.logs)
+    paths = [Path(p) for p in args.logs] if local else []
     try:
         meter = build_meter(config, account)
-        store = meter_messages(meter, iter_messages(paths))
+        bar = Progress(100, stream=sys.stderr, enabled=not args.no_progress)
+        if args.athena:
+            from cli.replay import athena_source
+
+            target = AthenaTarget(args.athena, args.athena_database, args.athena_table, account.region)
+            store = athena_source.run(meter, target, since, until, log=sys.stderr).store
+        else:
+            store = runner.meter_logs(meter, args.logs, since, until, args.engine, bar, sys.stderr)
+        bar.close()
         runner.check_input(store, account)
-    except (FileNotFoundError, runner.ReplayInputError) as exc:
+    except (FileNotFoundError, runner.ReplayInputError, SourceError, AthenaError, UnsupportedRule) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     start = store.first_ms or 0
@@ -560,8 +584,12 @@ def run_tune(args: argparse.Namespace) -> int:
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     new_data = patched(data, account.name, tuning.changes)
     tuned = parse_config(new_data)
-    if not args.no_injection:
+    if not args.no_injection and local:
         tuning.detections = detection_times(paths, store, tuned, tuned.account(account.name), tuning)
+    elif not args.no_injection:
+        tuning.notes.append(
+            "drift injections skipped: they rewrite the records themselves, so need local logs"
+        )
     print_tuning(tuning, account, out)
     if args.out:
         write_patch(Path(args.out), source, new_data, tuning, account.name)
@@ -576,9 +604,15 @@ def add_tune_parser(commands: Any) -> None:
     tune = commands.add_parser(
         "tune", help="size detection and limits from your own invocation logs, and write a config patch"
     )
-    tune.add_argument("logs", nargs="+", help="invocation logs, as replay reads them")
+    from cli.replay.cli import add_engine_arguments
+
+    tune.add_argument("logs", nargs="*", help="invocation logs, as replay reads them (or --athena)")
     tune.add_argument("--config", default="config/example.yaml")
     tune.add_argument("--account", help="account name in the config (default: the first)")
     tune.add_argument("--out", metavar="PATCH.yaml", help="write the config with the recommended values")
     tune.add_argument("--no-injection", action="store_true", help="skip the drift injections (faster)")
+    tune.add_argument("--since", help="first minute to read (ISO 8601, UTC)")
+    tune.add_argument("--until", help="minute to stop before (ISO 8601, UTC)")
+    tune.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_engine_arguments(tune)
     tune.set_defaults(run=run_tune)
