@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.conftest import SynthesizedApp
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_JSON = ROOT / "cdk.json"
@@ -85,3 +88,13 @@ def test_cdk_json_sets_every_recommended_feature_flag_of_the_pinned_library() ->
     assert not set(recommended) - set(context)
     differing = {k for k, v in recommended.items() if context[k] != v}
     assert differing == set(FLAG_OVERRIDES)
+
+
+def test_readme_synth_sample_matches_the_example_templates(example_app: SynthesizedApp) -> None:
+    """The `make synth` output the README shows is what the example config synthesizes."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = {
+        name: int(count)
+        for name, count in re.findall(r"^(GenAiGuardrails-\S+)\s+\d{12}/\S+\s+(\d+) resources$", readme, re.M)
+    }
+    assert shown == {name: len(t["Resources"]) for name, t in example_app.templates.items()}
