@@ -528,42 +528,31 @@ def print_tuning(tuning: Tuning, account: Any, out: TextIO) -> None:
 def run_tune(args: argparse.Namespace) -> int:
     import yaml
 
-    from config.loader import ConfigError, load_config, parse_config
-
-    source = Path(args.config)
-    try:
-        config = load_config(source)
-        account = config.account(args.account) if args.account else config.accounts[0]
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyError:
-        print(f"error: {args.config}: no account named {args.account!r}", file=sys.stderr)
-        return 1
     from analytics.sql import UnsupportedRule
-    from cli.replay.athena_source import AthenaError, AthenaTarget
+    from cli.replay.athena_source import AthenaError
+    from cli.replay.cli import load_account, read_inputs
     from cli.replay.duckdb_source import SourceError
     from cli.replay.progress import Progress
+    from config.loader import parse_config
 
-    if bool(args.athena) == bool(args.logs):
-        print("error: give LOGS (files, directories, s3:// URLs) or --athena WORKGROUP", file=sys.stderr)
+    source = Path(args.config)
+    loaded = load_account(args)
+    if loaded is None:
         return 1
-    try:
-        since = runner.parse_time(args.since) if args.since else None
-        until = runner.parse_time(args.until) if args.until else None
-    except ValueError as exc:
-        print(f"error: --since/--until: {exc} (ISO 8601, e.g. 2026-11-02T14:00)", file=sys.stderr)
+    config, account = loaded
+    inputs = read_inputs(args, account)
+    if inputs is None:
         return 1
+    since, until, target = inputs
     # Drift injection rewrites the records themselves: only local logs have them at hand.
     local = not args.athena and not any(str(p).startswith("s3://") for p in args.logs)
     paths = [Path(p) for p in args.logs] if local else []
     try:
         meter = build_meter(config, account)
         bar = Progress(100, stream=sys.stderr, enabled=not args.no_progress)
-        if args.athena:
+        if target is not None:
             from cli.replay import athena_source
 
-            target = AthenaTarget(args.athena, args.athena_database, args.athena_table, account.region)
             store = athena_source.run(meter, target, since, until, log=sys.stderr).store
         else:
             store = runner.meter_logs(meter, args.logs, since, until, args.engine, bar, sys.stderr)

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any] | None:
+def load_account(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """The validated config and the account `--account` names (the first by default); None after saying
+    what is wrong."""
     from config.loader import ConfigError, load_config
 
     try:
@@ -23,6 +25,33 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any] | None:
         print(f"error: {args.config}: no account named {args.account!r}", file=sys.stderr)
         return None
     return config, account
+
+
+def read_inputs(args: argparse.Namespace, account: Any) -> tuple[int | None, int | None, Any] | None:
+    """--since/--until in epoch ms and the Athena target (None: LOGS are read); None after saying what is
+    wrong with them."""
+    from cli.replay import runner
+    from cli.replay.athena_source import AthenaTarget
+
+    try:
+        since = runner.parse_time(args.since) if args.since else None
+        until = runner.parse_time(args.until) if args.until else None
+    except ValueError as exc:
+        print(f"error: --since/--until: {exc} (ISO 8601, e.g. 2026-11-02T14:00)", file=sys.stderr)
+        return None
+    if args.athena:
+        if args.logs:
+            print("error: --athena reads the Glue table; give no LOGS", file=sys.stderr)
+            return None
+        return (
+            since,
+            until,
+            AthenaTarget(args.athena, args.athena_database, args.athena_table, account.region),
+        )
+    if not args.logs:
+        print("error: give LOGS (files, directories, s3:// URLs) or --athena WORKGROUP", file=sys.stderr)
+        return None
+    return since, until, None
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,28 +78,17 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 def run_replay(args: argparse.Namespace) -> int:
     from analytics.sql import UnsupportedRule
     from cli.replay import runner
-    from cli.replay.athena_source import AthenaError, AthenaTarget
+    from cli.replay.athena_source import AthenaError
     from cli.replay.duckdb_source import SourceError
 
-    loaded = _load(args)
+    loaded = load_account(args)
     if loaded is None:
         return 1
     config, account = loaded
-    try:
-        since = runner.parse_time(args.since) if args.since else None
-        until = runner.parse_time(args.until) if args.until else None
-    except ValueError as exc:
-        print(f"error: --since/--until: {exc} (ISO 8601, e.g. 2026-11-02T14:00)", file=sys.stderr)
+    inputs = read_inputs(args, account)
+    if inputs is None:
         return 1
-    athena = None
-    if args.athena:
-        if args.logs:
-            print("error: --athena reads the Glue table; give no LOGS", file=sys.stderr)
-            return 1
-        athena = AthenaTarget(args.athena, args.athena_database, args.athena_table, account.region)
-    elif not args.logs:
-        print("error: give LOGS (files, directories, s3:// URLs) or --athena WORKGROUP", file=sys.stderr)
-        return 1
+    since, until, athena = inputs
     try:
         result = runner.replay(
             config,
@@ -130,7 +148,7 @@ def parse_volumes(values: list[str], features: list[str]) -> dict[str, float]:
 def run_simulate(args: argparse.Namespace) -> int:
     from cli.replay.simulate import drift_sidecar_path, simulate
 
-    loaded = _load(args)
+    loaded = load_account(args)
     if loaded is None:
         return 1
     config, account = loaded
