@@ -47,7 +47,8 @@ def test_demo_week_prints_the_same_tables_alarms_and_explanations_with_both_engi
     python = _replay_output(demo_week, "python", capsys)
     assert duck == python
     assert "drift detection" in duck and "NOT DETECTED" not in duck
-    assert "pages (composite alarms to ALARM): 0" not in duck
+    assert "false pages (outside every drift and its hold-off): 0" in duck
+    assert duck.count(" page(s)") == 4  # one row per injected drift, each paged
 
 
 def test_cost_per_feature_per_day_query_adds_up_to_replay_costs(
