@@ -74,9 +74,9 @@ def fetch_views(
     feature when the shared one fails."""
     try:
         return _read_views(cw, namespace, environment, features, premium_models, first, last)
-    except (ClientError, BotoCoreError):
+    except (ClientError, BotoCoreError) as error:
         if len(features) == 1:
-            raise
+            return Views(failed={features[0].name: f"{type(error).__name__}: {error}"})
     out = Views()
     for feature in features:
         try:

@@ -74,7 +74,12 @@ def run(
         minute,
     )
     result.errors.update(fetched.failed)
-    stored = store.load_all(ddb, deployment.table_name, [f.name for f in features])
+    try:
+        stored = store.load_all(ddb, deployment.table_name, [f.name for f in features])
+    except (ClientError, BotoCoreError) as error:  # no feature can run without its state
+        stored = {}
+        for f in features:
+            result.errors.setdefault(f.name, f"state: {type(error).__name__}: {error}")
     alarm_states: dict[str, str] = {}
     if any(f.alarm_names for f in features):
         try:
@@ -114,6 +119,7 @@ def run(
         [(ENVIRONMENT, settings.environment)],
         [(DETECTOR_FEATURE_FAILURES, MetricUnit.Count, float(len(result.errors)))],
         namespace=deployment.namespace,
+        timestamp=now,
     )
     return result
 

@@ -79,11 +79,6 @@ def load_all(client: Any, table: str, features: Sequence[str]) -> dict[str, Stor
     return {n: found.get(n, Stored()) for n in names}
 
 
-def load(client: Any, table: str, features: Sequence[str]) -> dict[str, tuple[FeatureState, int | None]]:
-    """feature -> (state, minute it was last evaluated at); a fresh state when there is none."""
-    return {n: (s.state, s.minute) for n, s in load_all(client, table, features).items()}
-
-
 def save(client: Any, table: str, feature: str, state: FeatureState, minute: int, expires_at: int) -> bool:
     """Store the state evaluated at `minute` (no unsent messages: the caller now owns them); False when a
     run already stored this minute or a later one."""

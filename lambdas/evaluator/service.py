@@ -224,6 +224,7 @@ def evaluate(
         [(ENVIRONMENT, settings.environment)],
         [(EVALUATOR_FEATURE_FAILURES, MetricUnit.Count, float(sum(1 for r in results if r.error)))],
         namespace=settings.namespace,
+        timestamp=now,
     )
     return results
 
