@@ -44,6 +44,10 @@ MONTH_TO_DATE = "MonthToDateUSD"
 EVALUATOR_METRICS = (BUDGET_USED_PERCENT, FORECAST, MONTH_TO_DATE)
 # Price refresh, [Environment].
 PRICE_CATALOG_AGE_DAYS = "PriceCatalogAgeDays"
+# Features a run could not finish (read, claim, publish or mark failed; retried next run), [Environment]:
+# the evaluator's and the detector's, published on every run (0 when none failed).
+EVALUATOR_FEATURE_FAILURES = "EvaluatorFeatureFailures"
+DETECTOR_FEATURE_FAILURES = "DetectorFeatureFailures"
 # Reconciliation with the bill (lambdas/reconcile), one data point a day stamped at the day's 00:00 UTC:
 # BilledUSD and EstimateErrorPercent per [Environment, Model] and [Environment]; the worst model's absolute
 # error per [Environment] (what the EstimateOffBill alarm watches).

@@ -76,14 +76,6 @@ class BudgetEvaluator(Construct):
             )
         )
         self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="PublishGuardrailMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
-            )
-        )
-        self.function.add_to_role_policy(
             iam.PolicyStatement(sid="Notify", actions=["sns:Publish"], resources=[topic.topic_arn])
         )
         if topic_key is not None:

@@ -141,9 +141,8 @@ def replay_athena_policy_findings(logs_objects: str, results_bucket_logical_id: 
 
 PRICE_REFRESH_FUNCTION: dict[str, str] = {
     f"{IAM5}[Resource::*]": (
-        "pricing:GetProducts, cloudwatch:ListMetrics/GetMetricData and cloudwatch:PutMetricData support no "
-        "resource ARN, so IAM only accepts '*'; PutMetricData is limited to the GenAI/Cost namespace by a "
-        "condition."
+        "pricing:GetProducts and cloudwatch:ListMetrics/GetMetricData support no resource ARN, so IAM only "
+        "accepts '*'; the grant is read-only (the function's own metric is EMF in its log)."
     ),
 }
 
@@ -163,8 +162,8 @@ DETECTOR_FUNCTION: dict[str, str] = {
 
 EVALUATOR_FUNCTION: dict[str, str] = {
     f"{IAM5}[Resource::*]": (
-        "cloudwatch:GetMetricData/ListMetrics/PutMetricData support no resource ARN, so IAM only accepts "
-        "'*'; PutMetricData is limited to the GenAI/Cost namespace by a condition."
+        "cloudwatch:GetMetricData/ListMetrics support no resource ARN, so IAM only accepts '*'; the grant is "
+        "read-only (the function's own metrics are EMF in its log)."
     ),
 }
 

@@ -155,13 +155,6 @@ class PriceCatalogRefresh(Construct):
                 resources=["*"],
             )
         )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": metrics_namespace}},
-            )
-        )
         acknowledge(self.function, PRICE_REFRESH_FUNCTION)
 
         self.rule = events.Rule(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.clients import client
 from lambdas.detector.service import load, run
 
 logger = Logger()
@@ -21,9 +21,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         datetime.now(UTC),
         settings,
         deployment,
-        boto3.client("cloudwatch"),
-        boto3.client("sns"),
-        boto3.client("dynamodb"),
+        client("cloudwatch"),
+        client("sns"),
+        client("dynamodb"),
     )
     report = {
         "minute": result.minute,

@@ -1,20 +1,24 @@
-"""CloudWatch access for the evaluator: plain-statistic GetMetricData (no metric math), ListMetrics to find
-the models a feature used, PutMetricData for BudgetUsedPercent / ForecastUSD."""
+"""CloudWatch access for the evaluator: plain-statistic GetMetricData (no metric math) that never passes
+incomplete data off as a sum, ListMetrics to find the models a feature used, and BudgetUsedPercent /
+ForecastUSD / MonthToDateUSD published as EMF (lambdas.own_metrics)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from core import contract as c
+from lambdas import own_metrics
 from lambdas.evaluator.decomposition import Usage
+from lambdas.own_metrics import MetricUnit
 
 # Usage field -> metering metric name.
 USAGE_METRICS: dict[str, str] = {f.name: c.METRIC_OF_ATTRIBUTE[f.name] for f in fields(Usage)}
 MAX_QUERIES_PER_CALL = 500
+COMPLETE = "Complete"
 
 Dims = Sequence[tuple[str, str]]
 
@@ -23,16 +27,38 @@ def _dims(dims: Dims) -> list[dict[str, str]]:
     return [{"Name": k, "Value": v} for k, v in dims]
 
 
-def get_sums(
+class IncompleteMetricData(Exception):
+    """GetMetricData still reported data missing (PartialData, InternalError, Forbidden) for some queries
+    after every page was read: their sums would be too low, so the caller must not use them."""
+
+    def __init__(self, statuses: Mapping[str, str]) -> None:
+        self.statuses = dict(statuses)
+        super().__init__(
+            "incomplete metric data: " + ", ".join(f"{q} {s}" for q, s in sorted(self.statuses.items()))
+        )
+
+
+@dataclass
+class MetricSums:
+    """{query id: {bucket start: Sum}}, and the queries whose data is incomplete (query id -> status)."""
+
+    series: dict[str, dict[datetime, float]] = field(default_factory=dict)
+    incomplete: dict[str, str] = field(default_factory=dict)
+
+
+def fetch_sums(
     cw: Any,
     namespace: str,
     queries: Mapping[str, tuple[str, Dims]],
     start: datetime,
     end: datetime,
     period: int,
-) -> dict[str, dict[datetime, float]]:
-    """{query id: {bucket start: Sum}} for plain MetricStat queries, paginated and chunked."""
-    out: dict[str, dict[datetime, float]] = defaultdict(dict)
+) -> MetricSums:
+    """Plain MetricStat Sum queries, 500 per request, every page read (the paginator follows NextToken,
+    which is how CloudWatch hands over the rest of a `PartialData` result). A query whose last page still
+    says anything but `Complete` is reported in `incomplete`."""
+    out = MetricSums(defaultdict(dict))
+    paginator = cw.get_paginator("get_metric_data")
     items = list(queries.items())
     for i in range(0, len(items), MAX_QUERIES_PER_CALL):
         batch = [
@@ -47,37 +73,42 @@ def get_sums(
             }
             for qid, (metric, dims) in items[i : i + MAX_QUERIES_PER_CALL]
         ]
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end}
-            if token:
-                kwargs["NextToken"] = token
-            response = cw.get_metric_data(**kwargs)
-            for result in response.get("MetricDataResults", []):
-                series = out[result["Id"]]
+        status: dict[str, str] = {}
+        for page in paginator.paginate(MetricDataQueries=batch, StartTime=start, EndTime=end):
+            for result in page.get("MetricDataResults", []):
+                series = out.series[result["Id"]]
                 for ts, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
                     series[ts] = series.get(ts, 0.0) + float(value)
-            token = response.get("NextToken")
-            if not token:
-                break
-    return dict(out)
+                status[result["Id"]] = result.get("StatusCode", COMPLETE)
+        out.incomplete.update({qid: code for qid, code in status.items() if code != COMPLETE})
+    out.series = dict(out.series)
+    return out
+
+
+def get_sums(
+    cw: Any,
+    namespace: str,
+    queries: Mapping[str, tuple[str, Dims]],
+    start: datetime,
+    end: datetime,
+    period: int,
+) -> dict[str, dict[datetime, float]]:
+    """{query id: {bucket start: Sum}}; raises IncompleteMetricData rather than return a short sum."""
+    sums = fetch_sums(cw, namespace, queries, start, end, period)
+    if sums.incomplete:
+        raise IncompleteMetricData(sums.incomplete)
+    return sums.series
 
 
 def feature_models(cw: Any, namespace: str, feature_dims: Dims) -> list[str]:
     """Model ids that have metrics under this feature (ListMetrics: the last two weeks)."""
     wanted = dict(feature_dims)
     models: set[str] = set()
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "Namespace": namespace,
-            "MetricName": "Invocations",
-            "Dimensions": _dims(feature_dims),
-        }
-        if token:
-            kwargs["NextToken"] = token
-        response = cw.list_metrics(**kwargs)
-        for metric in response.get("Metrics", []):
+    paginator = cw.get_paginator("list_metrics")
+    for page in paginator.paginate(
+        Namespace=namespace, MetricName="Invocations", Dimensions=_dims(feature_dims)
+    ):
+        for metric in page.get("Metrics", []):
             dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
             if (
                 "Model" in dims
@@ -85,9 +116,6 @@ def feature_models(cw: Any, namespace: str, feature_dims: Dims) -> list[str]:
                 and all(dims.get(k) == v for k, v in wanted.items())
             ):
                 models.add(dims["Model"])
-        token = response.get("NextToken")
-        if not token:
-            break
     return sorted(models)
 
 
@@ -130,43 +158,23 @@ def hourly_cost(
     return sorted(sums.get("cost", {}).items())
 
 
-def put_budget_metrics(
-    cw: Any, namespace: str, points: Sequence[tuple[Dims, float, float, float]], timestamp: datetime
+def publish_budget_metrics(
+    namespace: str, points: Sequence[tuple[Dims, float, float, float]], timestamp: datetime
 ) -> None:
-    """(feature dims, BudgetUsedPercent, ForecastUSD, MonthToDateUSD) per feature, 500 datums per call.
+    """(feature dims, BudgetUsedPercent, ForecastUSD, MonthToDateUSD) per feature, one EMF document each.
     MonthToDateUSD lets a dashboard sum any number of features with one SEARCH (a metric-math sum of
     BudgetUsedPercent x budget needs one metric per feature, 100 per widget at most)."""
-    data: list[dict[str, Any]] = []
     for dims, used_percent, forecast, month_to_date in points:
-        data.append(
-            {
-                "MetricName": "BudgetUsedPercent",
-                "Dimensions": _dims(dims),
-                "Timestamp": timestamp,
-                "Value": used_percent,
-                "Unit": "Percent",
-            }
+        own_metrics.publish(
+            dims,
+            [
+                (c.BUDGET_USED_PERCENT, MetricUnit.Percent, used_percent),
+                (c.FORECAST, MetricUnit.NoUnit, forecast),
+                (c.MONTH_TO_DATE, MetricUnit.NoUnit, month_to_date),
+            ],
+            namespace=namespace,
+            timestamp=timestamp,
         )
-        data.append(
-            {
-                "MetricName": "ForecastUSD",
-                "Dimensions": _dims(dims),
-                "Timestamp": timestamp,
-                "Value": forecast,
-                "Unit": "None",
-            }
-        )
-        data.append(
-            {
-                "MetricName": "MonthToDateUSD",
-                "Dimensions": _dims(dims),
-                "Timestamp": timestamp,
-                "Value": month_to_date,
-                "Unit": "None",
-            }
-        )
-    for i in range(0, len(data), 500):
-        cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 500])
 
 
 class CloudWatchUsage:

@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.clients import client
 from lambdas.evaluator.service import evaluate, load_settings
 
 logger = Logger()
@@ -21,15 +21,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     results = evaluate(
         datetime.now(UTC),
         settings,
-        boto3.client("cloudwatch"),
-        boto3.client("sns"),
-        boto3.client("dynamodb"),
+        client("cloudwatch"),
+        client("sns"),
+        client("dynamodb"),
         run_id=getattr(context, "aws_request_id", None) or str(uuid.uuid4()),
     )
     report = {
         r.feature: {
-            "budget_used_percent": round(r.status.used_percent, 1),
-            "forecast_usd": round(r.status.forecast_usd, 2),
+            "budget_used_percent": None if r.status is None else round(r.status.used_percent, 1),
+            "forecast_usd": None if r.status is None else round(r.status.forecast_usd, 2),
             "crossed": r.crossed,
             "notified": r.notified,
             "error": r.error,
@@ -39,8 +39,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.info("evaluated", extra={"features": report})
     failed = [r.feature for r in results if r.error]
     if failed:
-        # Fail the invocation so the Errors metric shows it; no notify-once mark was left for these features.
+        # Fail the invocation so the Errors metric shows it (after every feature ran); each one is retried
+        # next run, and none was published twice (lambdas.evaluator.state).
         raise RuntimeError(
-            f"notification failed for {', '.join(failed)}: {[r.error for r in results if r.error]}"
+            f"evaluation failed for {', '.join(failed)}: {[r.error for r in results if r.error]}"
         )
     return report

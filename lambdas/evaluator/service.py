@@ -11,16 +11,22 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from core.contract import NAMESPACE
+from aws_lambda_powertools import Logger
+
+from core.contract import ENVIRONMENT, EVALUATOR_FEATURE_FAILURES, NAMESPACE
 from core.runtime_config import DeployEnvironment, RuntimeConfig, load_runtime_config
+from lambdas import own_metrics
 from lambdas.evaluator import budget, change, cloudwatch, explain
 from lambdas.evaluator.change import Explanation
 from lambdas.evaluator.decomposition import Weights
 from lambdas.evaluator.state import NotificationState
+from lambdas.own_metrics import MetricUnit
 
 BUCKET_SECONDS = 300
 SUBJECT_MAX = 100
 STATE_RETENTION = timedelta(days=35)  # after the month ends
+
+logger = Logger(child=True)
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def catalog_weights(model: str, region: str) -> Weights:
 @dataclass
 class FeatureResult:
     feature: str
-    status: budget.BudgetStatus
+    status: budget.BudgetStatus | None  # None when its cost could not be read this run
     crossed: list[str] = field(default_factory=list)
     notified: list[str] = field(default_factory=list)
     message_id: str | None = None
@@ -194,50 +200,91 @@ def message(
 def evaluate(
     now: datetime, settings: Settings, cw: Any, sns: Any, dynamodb: Any, run_id: str
 ) -> list[FeatureResult]:
-    """One run over every feature. A feature whose notification fails keeps no mark and is reported in
-    `error`; the others still run."""
+    """One run over every feature; each feature is isolated (`evaluate_feature`): a failure is logged,
+    reported in its result's `error` and counted in EvaluatorFeatureFailures, and the others still run."""
     now = now.astimezone(UTC)
-    state = NotificationState(dynamodb, settings.table_name)
-    period = budget.period_key(now)
-    expires_at = int((budget.month_end(now) + STATE_RETENTION).timestamp())
-    history_start = min(budget.month_start(now), now - timedelta(days=budget.RUN_RATE_DAYS)).replace(
-        minute=0, second=0, microsecond=0
-    )
     results: list[FeatureResult] = []
     points: list[tuple[tuple[tuple[str, str], ...], float, float, float]] = []
     for feature in settings.features:
-        dims = feature_dims(settings, feature)
-        costs = cloudwatch.hourly_cost(cw, settings.namespace, dims, history_start, now)
-        status = budget.budget_status(costs, now, feature.monthly_budget_usd)
-        points.append((dims, status.used_percent, status.forecast_usd, status.month_to_date_usd))
-        result = FeatureResult(feature.name, status)
+        result = evaluate_feature(now, settings, feature, cw, sns, dynamodb, run_id)
         results.append(result)
+        if result.status is not None:
+            dims = feature_dims(settings, feature)
+            points.append(
+                (
+                    dims,
+                    result.status.used_percent,
+                    result.status.forecast_usd,
+                    result.status.month_to_date_usd,
+                )
+            )
+    if points:
+        cloudwatch.publish_budget_metrics(settings.namespace, points, now)
+    own_metrics.publish(
+        [(ENVIRONMENT, settings.environment)],
+        [(EVALUATOR_FEATURE_FAILURES, MetricUnit.Count, float(sum(1 for r in results if r.error)))],
+        namespace=settings.namespace,
+        timestamp=now,
+    )
+    return results
+
+
+def evaluate_feature(
+    now: datetime,
+    settings: Settings,
+    feature: FeatureBudget,
+    cw: Any,
+    sns: Any,
+    dynamodb: Any,
+    run_id: str,
+) -> FeatureResult:
+    """Read the feature's cost, and on a threshold crossing nobody claimed yet: explain, claim, publish,
+    mark (lambdas.evaluator.state). Data CloudWatch reports incomplete skips the feature this run rather
+    than computing a budget percent from a short sum; the next run reads it again."""
+    result = FeatureResult(feature.name, None)
+    state = NotificationState(dynamodb, settings.table_name)
+    stamp = int(now.timestamp())
+    claimed: list[str] = []
+    try:
+        history_start = min(budget.month_start(now), now - timedelta(days=budget.RUN_RATE_DAYS)).replace(
+            minute=0, second=0, microsecond=0
+        )
+        costs = cloudwatch.hourly_cost(
+            cw, settings.namespace, feature_dims(settings, feature), history_start, now
+        )
+        status = result.status = budget.budget_status(costs, now, feature.monthly_budget_usd)
         hits = budget.crossed(status, settings.thresholds)
         result.crossed = [t.key for t in hits]
-        claimed = [
-            t
-            for t in hits
-            if state.claim(f"{feature.name}#{period}#{t.key}", run_id, int(now.timestamp()), expires_at)
+        period = budget.period_key(now)
+        due = [t for t in hits if state.is_open(f"{feature.name}#{period}#{t.key}", stamp)]
+        if not due:
+            return result
+        explanation = explain_feature(cw, settings, feature, now)
+        expires_at = int((budget.month_end(now) + STATE_RETENTION).timestamp())
+        claimed_thresholds = [
+            t for t in due if state.claim(f"{feature.name}#{period}#{t.key}", run_id, stamp, expires_at)
         ]
+        claimed = [f"{feature.name}#{period}#{t.key}" for t in claimed_thresholds]
         if not claimed:
-            continue
-        keys = [f"{feature.name}#{period}#{t.key}" for t in claimed]
+            return result
         try:
-            explanation = explain_feature(cw, settings, feature, now)
             response = sns.publish(
                 TopicArn=settings.topic_arn,
                 Subject=subject(settings, feature, status),
-                Message=message(settings, feature, status, claimed, explanation),
+                Message=message(settings, feature, status, claimed_thresholds, explanation),
             )
-        except Exception as error:  # release: the next run notifies this crossing again
-            for key in keys:
+        except Exception:  # nothing was sent: release, so the next run notifies this crossing again
+            for key in claimed:
                 state.release(key, run_id)
-            result.error = f"{type(error).__name__}: {error}"
-            continue
+            raise
         result.message_id = response["MessageId"]
-        for key in keys:
-            state.mark_notified(key, run_id, int(now.timestamp()), result.message_id)
-        result.notified = [t.key for t in claimed]
-    if points:
-        cloudwatch.put_budget_metrics(cw, settings.namespace, points, now)
-    return results
+        result.notified = [t.key for t in claimed_thresholds]
+        for key in claimed:  # a failure here leaves the claim: the next run finalizes it, never re-sends
+            state.mark_notified(key, run_id, stamp, result.message_id)
+    except Exception as error:  # one feature's failure must not stop the others
+        result.error = f"{type(error).__name__}: {error}"
+        logger.exception(
+            "feature not evaluated",
+            extra={"feature": feature.name, "claimed": claimed, "notified": result.notified},
+        )
+    return result

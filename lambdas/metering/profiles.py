@@ -33,9 +33,6 @@ _MAX_CACHED = 10_000  # answers and failures kept per container (a bound on memo
 _STOP_BATCH_CODES = frozenset(
     {"ThrottlingException", "TooManyRequestsException", "ServiceUnavailableException"}
 )
-_STOP_BATCH_EXCEPTIONS = frozenset(
-    {"ConnectTimeoutError", "ReadTimeoutError", "EndpointConnectionError", "ConnectionClosedError"}
-)
 DEFERRED_BY_COUNT = (
     "application inference profile not resolved yet: this batch reached its cap of {n} "
     "bedrock:GetInferenceProfile calls (looked up on a later batch)"
@@ -104,13 +101,24 @@ def target_from_response(response: dict[str, Any]) -> str:
 def _batch_stopping_error(exc: Exception) -> str | None:
     """The error's name when every further call this batch would fail the same way or stall (a throttled
     API, an endpoint that does not answer), else None."""
-    name = type(exc).__name__
-    if name in _STOP_BATCH_EXCEPTIONS:
-        return name
-    response = getattr(exc, "response", None)
-    error = response.get("Error") if isinstance(response, dict) else None
-    code = error.get("Code") if isinstance(error, dict) else None
-    return code if code in _STOP_BATCH_CODES else None
+    # Imported here: only a failed call gets here (botocore is loaded by then); metering's cold start stays
+    # free of botocore.
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    if isinstance(
+        exc, (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)
+    ):
+        return type(exc).__name__
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        return code if code in _STOP_BATCH_CODES else None
+    return None
 
 
 class ProfileResolver:

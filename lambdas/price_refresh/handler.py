@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.clients import client
 from lambdas.price_refresh.refresh import Settings, run_refresh
 
 logger = Logger(service="genai-guardrails-price-refresh")
@@ -20,10 +20,10 @@ PRICE_LIST_ENDPOINT_REGION = "us-east-1"
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = Settings.from_environment()
     report = run_refresh(
-        pricing=boto3.client("pricing", region_name=PRICE_LIST_ENDPOINT_REGION),
-        s3=boto3.client("s3"),
-        cloudwatch=boto3.client("cloudwatch"),
-        sns=boto3.client("sns"),
+        pricing=client("pricing", region_name=PRICE_LIST_ENDPOINT_REGION),
+        s3=client("s3"),
+        cloudwatch=client("cloudwatch"),
+        sns=client("sns"),
         settings=settings,
         function_name=getattr(context, "function_name", "") or "<price refresh function>",
     )

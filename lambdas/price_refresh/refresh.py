@@ -7,8 +7,9 @@
    the bundled catalog stays for every model, Region and rate the Price List lacks.
 3. The merged catalog is written to the S3 object ``current_catalog()`` reads (metering picks it up within
    its cache TTL, no redeploy).
-4. ``PriceCatalogAgeDays`` (GenAI/Cost, [Environment]) is published on every run, also when the refresh
-   fails (then for the catalog metering still uses), so a stuck refresh shows as a rising age.
+4. ``PriceCatalogAgeDays`` (GenAI/Cost, [Environment]) is published on every run (EMF through Powertools
+   Metrics, ``lambdas.own_metrics``), also when the refresh fails (then for the catalog metering still
+   uses), so a stuck refresh shows as a rising age.
 5. Models in use without a price (``UnpricedInvocations`` > 0 per [Environment, Model] over the schedule
    period, or a feature's ``inference_profile_copy_from``) are sent to the SNS topic, with the catalog's
    ``as_of`` and source.
@@ -27,9 +28,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from core import contract as c
 from core.contract import NAMESPACE
 from core.runtime_config import DeployEnvironment, load_runtime_config
+from lambdas import own_metrics
+from lambdas.own_metrics import MetricUnit
 from lambdas.price_refresh.drops import SuspectPrice, hold_back, suspect_prices
 from lambdas.pricing.catalog import PriceCatalog
 from lambdas.pricing.catalog_source import catalog_label
@@ -125,8 +130,13 @@ def read_published(s3: Any, settings: Settings) -> PriceCatalog | None:
     try:
         body = s3.get_object(Bucket=settings.bucket, Key=settings.key)["Body"].read()
         return PriceCatalog.from_dict(json.loads(body))
-    except Exception as exc:
-        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__))
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code not in ("NoSuchKey", "404"):
+            logger.warning("cannot read the published catalog (%s): comparing with the bundled one", code)
+        return None
+    except Exception as exc:  # an unreadable object (not JSON, not a catalog) is as good as none
+        code = type(exc).__name__
         if code not in ("NoSuchKey", "404"):
             logger.warning("cannot read the published catalog (%s): comparing with the bundled one", code)
         return None
@@ -157,18 +167,12 @@ def age_days(catalog: PriceCatalog, today: date) -> int:
         return 9999  # an unreadable as_of is as bad as a very old one
 
 
-def put_age_metric(cloudwatch: Any, settings: Settings, days: int, now: datetime) -> None:
-    cloudwatch.put_metric_data(
-        Namespace=settings.namespace,
-        MetricData=[
-            {
-                "MetricName": AGE_METRIC,
-                "Dimensions": [{"Name": "Environment", "Value": settings.environment}],
-                "Timestamp": now,
-                "Value": float(days),
-                "Unit": "None",
-            }
-        ],
+def publish_age_metric(settings: Settings, days: int, now: datetime) -> None:
+    own_metrics.publish(
+        [(c.ENVIRONMENT, settings.environment)],
+        [(AGE_METRIC, MetricUnit.NoUnit, float(days))],
+        namespace=settings.namespace,
+        timestamp=now,
     )
 
 
@@ -209,22 +213,15 @@ def unpriced_models_in_use(cloudwatch: Any, settings: Settings, now: datetime) -
             }
             for i, model in enumerate(chunk)
         ]
-        kwargs: dict[str, Any] = {
-            "MetricDataQueries": queries,
-            "StartTime": now - timedelta(days=days),
-            "EndTime": now,
-        }
-        while True:
-            response = cloudwatch.get_metric_data(**kwargs)
-            for result in response.get("MetricDataResults", []):
+        pages = cloudwatch.get_paginator("get_metric_data").paginate(
+            MetricDataQueries=queries, StartTime=now - timedelta(days=days), EndTime=now
+        )
+        for page in pages:
+            for result in page.get("MetricDataResults", []):
                 total = int(sum(result.get("Values") or []))
                 if total > 0:
                     model = chunk[int(result["Id"][1:])]
                     found[model] = found.get(model, 0) + total
-            token = response.get("NextToken")
-            if not token:
-                break
-            kwargs["NextToken"] = token
     return found
 
 
@@ -384,7 +381,7 @@ def run_refresh(
     except Exception:
         # The age of the catalog metering still uses keeps being reported: a broken refresh shows up.
         current = read_published(s3, settings) or bundled
-        put_age_metric(cloudwatch, settings, age_days(current, today), now)
+        publish_age_metric(settings, age_days(current, today), now)
         raise
     previous = read_published(s3, settings) or bundled
     changes = diff_catalogs(previous.to_dict(), merged)
@@ -410,7 +407,7 @@ def run_refresh(
         Metadata={"as-of": as_of, "version": catalog.version},
     )
     days = age_days(catalog, today)
-    put_age_metric(cloudwatch, settings, days, now)
+    publish_age_metric(settings, days, now)
     report = RefreshReport(
         published=True,
         label=catalog_label(catalog),

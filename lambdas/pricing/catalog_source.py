@@ -104,8 +104,11 @@ def _ttl(environ: Mapping[str, str]) -> float:
 
 
 def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, Mapping):
+    """The service's error code (or HTTP status when S3 sends none, as for 304), "" for other errors."""
+    from botocore.exceptions import ClientError  # here: metering's cold start stays free of botocore
+
+    if isinstance(exc, ClientError):
+        response = exc.response
         error = response.get("Error") or {}
         return str(error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "")
     return ""

@@ -4,18 +4,19 @@ Replay meters simulated records (lateness off, so both sides see the same final 
 minute support-chat pages for a prompt change. The metrics the Lambda reads at that minute (the last hour,
 and the explanation's windows today and the day before) go into moto's CloudWatch, the detector's state of
 the minute before into moto's DynamoDB; the Lambda's run then publishes its page, and its body must be
-replay's byte for byte. Then: a page is sent once per minute evaluated, and a failed publish keeps the old
-state so the next run sends it.
+replay's byte for byte. Then: a page is sent once per minute evaluated, never twice; a failed publish is
+carried to the next run, a failed save sends nothing; one feature's throttled or partial read costs only that
+feature its run; partial data is followed to its last page.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import boto3
 import numpy as np
@@ -43,7 +44,10 @@ from config.loader import parse_config
 from core.runtime_config import build_runtime_config
 from lambdas.detector import service, store
 from lambdas.detector.model import DetectorSettings, FeatureState
+from tests.unit.aws_faults import emf_metrics, inject, throttled
 
+# The replayed minutes are in the past: Powertools warns that CloudWatch would drop a metric stamped then.
+pytestmark = pytest.mark.filterwarnings("ignore:This metric doesn't meet the requirements:UserWarning")
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
 FEATURE = "support-chat"
@@ -197,15 +201,115 @@ def test_a_minute_is_evaluated_once(world: World, replayed: dict[str, Any]) -> N
     assert len(world.messages()) == 1
 
 
-def test_a_failed_publish_keeps_the_old_state_and_the_next_run_sends_the_page(
+def test_a_failed_publish_is_carried_to_the_next_run_and_sent_once(
+    world: World, replayed: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = _now(replayed["minute"])
+    failing_sns = boto3.client("sns", region_name=REGION)
+    inject(failing_sns, "Publish", lambda _: (500, {"Error": {"Code": "InternalError", "Message": "down"}}))
+    result = service.run(now, replayed["settings"], world.deployment, world.cw, failing_sns, world.ddb)
+    assert result.errors[FEATURE].endswith("1 message(s) kept for the next run") and world.messages() == []
+    assert emf_metrics(capsys.readouterr().out, "DetectorFeatureFailures") == [
+        ({"Environment": "prod"}, 1.0, "Count")
+    ]
+    carried = store.load_all(world.ddb, "state", [FEATURE])[FEATURE]
+    assert carried.minute == replayed["minute"] and len(carried.unsent) == 1
+    # The same minute again: already evaluated, nothing sent; the next minute sends the carried page once.
+    again = service.run(now, replayed["settings"], world.deployment, world.cw, world.sns, world.ddb)
+    assert again.skipped == [FEATURE] and world.messages() == []
+    later = now + timedelta(minutes=1)
+    result = service.run(later, replayed["settings"], world.deployment, world.cw, world.sns, world.ddb)
+    assert result.errors == {} and FEATURE in result.published
+    assert world.messages() == [replayed["page"].body]
+    assert store.load_all(world.ddb, "state", [FEATURE])[FEATURE].unsent == []
+    service.run(
+        later + timedelta(minutes=1), replayed["settings"], world.deployment, world.cw, world.sns, world.ddb
+    )
+    assert world.messages() == []
+
+
+def test_a_failed_save_sends_nothing_and_the_next_run_sends_the_page_once(
     world: World, replayed: dict[str, Any]
 ) -> None:
     now = _now(replayed["minute"])
-    failing = mock.Mock(wraps=world.sns)
-    failing.publish.side_effect = RuntimeError("SNS is down")
-    result = service.run(now, replayed["settings"], world.deployment, world.cw, failing, world.ddb)
-    assert result.errors == {FEATURE: "RuntimeError: SNS is down"} and world.messages() == []
-    (_state, minute) = store.load(world.ddb, "state", [FEATURE])[FEATURE]
-    assert minute == replayed["minute"] - 1  # not moved on
+    failing_ddb = boto3.client("dynamodb", region_name=REGION)
+    saves = inject(
+        failing_ddb, "PutItem", lambda _: (500, {"Error": {"Code": "InternalServerError", "Message": "x"}})
+    )
+    result = service.run(now, replayed["settings"], world.deployment, world.cw, world.sns, failing_ddb)
+    assert saves.answered == 1 and "InternalServerError" in result.errors[FEATURE]
+    assert world.messages() == []
+    assert store.load_all(world.ddb, "state", [FEATURE])[FEATURE].minute == replayed["minute"] - 1
     result = service.run(now, replayed["settings"], world.deployment, world.cw, world.sns, world.ddb)
-    assert FEATURE in result.published and len(world.messages()) == 1
+    assert result.errors == {} and world.messages() == [replayed["page"].body]
+
+
+OTHER = "other-feature"
+
+
+def with_other_feature(settings: DetectorSettings) -> DetectorSettings:
+    """The replayed settings plus a quiet second feature (no traffic) in the same application."""
+    (chat,) = settings.features
+    return replace(settings, features=(chat, replace(chat, name=OTHER, alarm_names={})))
+
+
+def queries_of(params: dict[str, Any], feature: str) -> list[str]:
+    return [
+        q["Id"]
+        for q in params["MetricDataQueries"]
+        if {"Name": "Feature", "Value": feature} in q["MetricStat"]["Metric"]["Dimensions"]
+    ]
+
+
+def test_a_throttled_read_of_one_feature_does_not_stop_the_others(
+    world: World, replayed: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = with_other_feature(replayed["settings"])
+    reads = inject(world.cw, "GetMetricData", lambda p: throttled() if queries_of(p, OTHER) else None)
+    result = service.run(_now(replayed["minute"]), settings, world.deployment, world.cw, world.sns, world.ddb)
+    assert reads.answered == 2  # the shared read, then the other feature's own
+    assert set(result.errors) == {OTHER} and "ThrottlingException" in result.errors[OTHER]
+    assert world.messages() == [replayed["page"].body]
+    assert emf_metrics(capsys.readouterr().out, "DetectorFeatureFailures") == [
+        ({"Environment": "prod"}, 1.0, "Count")
+    ]
+    assert store.load_all(world.ddb, "state", [OTHER])[OTHER].minute is None  # evaluated again next run
+
+
+def test_partial_data_is_followed_to_the_last_page(world: World, replayed: dict[str, Any]) -> None:
+    def partial(params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if "NextToken" in params or not queries_of(params, FEATURE) or len(params["MetricDataQueries"]) < 6:
+            return None
+        results = [
+            {"Id": q["Id"], "Label": q["Id"], "Timestamps": [], "Values": [], "StatusCode": "PartialData"}
+            for q in params["MetricDataQueries"]
+        ]
+        return 200, {"MetricDataResults": results, "Messages": [], "NextToken": "more"}
+
+    reads = inject(world.cw, "GetMetricData", partial)
+    result = service.run(
+        _now(replayed["minute"]), replayed["settings"], world.deployment, world.cw, world.sns, world.ddb
+    )
+    assert reads.answered >= 1 and any("NextToken" in call for call in reads.calls)
+    assert result.errors == {} and world.messages() == [replayed["page"].body]
+
+
+def test_data_that_stays_partial_skips_that_feature_only(world: World, replayed: dict[str, Any]) -> None:
+    settings = with_other_feature(replayed["settings"])
+    clean = boto3.client("cloudwatch", region_name=REGION)
+
+    def partial_for_other(params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        ids = set(queries_of(params, OTHER))
+        if not ids:
+            return None
+        page = clean.get_metric_data(**params)
+        for r in page["MetricDataResults"]:
+            if r["Id"] in ids:
+                r.update(Timestamps=[], Values=[], StatusCode="PartialData")
+        return 200, page
+
+    inject(world.cw, "GetMetricData", partial_for_other)
+    result = service.run(_now(replayed["minute"]), settings, world.deployment, world.cw, world.sns, world.ddb)
+    assert set(result.errors) == {OTHER} and result.errors[OTHER].startswith("IncompleteMetricData")
+    assert world.messages() == [replayed["page"].body]
+    assert store.load_all(world.ddb, "state", [OTHER])[OTHER].minute is None

@@ -19,7 +19,10 @@ from lambdas.evaluator import change, service
 from lambdas.evaluator.budget import Threshold
 from lambdas.evaluator.state import NotificationState
 from lambdas.pricing.catalog import PriceCatalog
+from tests.unit.aws_faults import emf_documents, emf_metrics, inject, throttled
 
+# NOW is in the past: Powertools warns that CloudWatch would drop a metric stamped that long ago.
+pytestmark = pytest.mark.filterwarnings("ignore:This metric doesn't meet the requirements:UserWarning")
 REGION = "us-east-1"
 NOW = datetime(2026, 3, 18, 16, 0, tzinfo=UTC)  # a Wednesday
 # The comparison: the same hours on the 5 previous weekdays (Tue 17, Mon 16, Fri 13, Thu 12, Wed 11 March).
@@ -40,6 +43,7 @@ class Hour:
     failed_billed: int = 0  # failed attempts that consumed tokens (replays)
     throttled: int = 0
     price_factor: float = 1.0
+    feature: str = FEATURE
 
 
 def price(model: str, input_tokens: float, output_tokens: float) -> float:
@@ -88,7 +92,7 @@ class World:
         feature = [
             {"Name": "Environment", "Value": ENV},
             {"Name": "Application", "Value": APP},
-            {"Name": "Feature", "Value": FEATURE},
+            {"Name": "Feature", "Value": hour.feature},
         ]
         model = [*feature, {"Name": "Model", "Value": hour.model}]
         values = {
@@ -159,6 +163,7 @@ def only_message(world: World) -> dict[str, Any]:
 def test_traffic_growth(world: World) -> None:
     before, after = scenario(world, [Hour()], [Hour(requests=3000)])
     status = world.run()[0].status
+    assert status is not None
     msg = only_message(world)
     summary = msg["body"]["summary"]
     assert summary.startswith(
@@ -245,40 +250,146 @@ def test_failed_publish_leaves_no_mark_and_the_next_run_recovers(world: World) -
     assert len(world.messages()) == 1
 
 
-def test_stale_pending_claim_of_a_dead_run_is_taken_over(world: World) -> None:
+def test_a_claim_a_dead_run_left_is_finalized_and_never_sent(world: World) -> None:
+    """At most once: a claim without a mark (the run died after claiming) is not published again."""
     scenario(world, [Hour()], [Hour(requests=3000)])
     state = NotificationState(world.ddb, "state")
     old = int((NOW - timedelta(hours=1)).timestamp())
     for key in ("actual#50", "forecasted#100"):
         assert state.claim(f"support-chat#2026-03#{key}", "dead-run", old, old + 86400)
-    world.run("run-2")
-    assert len(world.messages()) == 1
+    results = world.run("run-2")
+    assert results[0].crossed == ["forecasted#100", "actual#50"] and results[0].notified == []
+    assert world.messages() == []
+    item = state.get("support-chat#2026-03#actual#50")
+    assert item is not None and item["status"] == "NOTIFIED" and item["run_id"] == "dead-run"
 
 
-def test_publishes_budget_metrics(world: World) -> None:
+def test_publishes_budget_metrics_as_emf(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     scenario(world, [Hour()], [Hour()])
-    world.run()
-    dims = [
-        {"Name": "Environment", "Value": ENV},
-        {"Name": "Application", "Value": APP},
-        {"Name": "Feature", "Value": FEATURE},
+    status = world.run()[0].status
+    assert status is not None
+    out = capsys.readouterr().out
+    dims = {"Environment": ENV, "Application": APP, "Feature": FEATURE}
+    ((got_dims, got, unit),) = emf_metrics(out, "BudgetUsedPercent")
+    assert (got_dims, unit) == (dims, "Percent") and got == pytest.approx(status.used_percent)
+    ((got_dims, got, unit),) = emf_metrics(out, "ForecastUSD")
+    assert (got_dims, unit) == (dims, "None") and got == pytest.approx(status.forecast_usd)
+    ((got_dims, got, unit),) = emf_metrics(out, "MonthToDateUSD")
+    assert (got_dims, unit) == (dims, "None") and got == pytest.approx(status.month_to_date_usd)
+    assert emf_metrics(out, "EvaluatorFeatureFailures") == [({"Environment": ENV}, 0.0, "Count")]
+    (budget_doc,) = [d for d in emf_documents(out) if "BudgetUsedPercent" in d]
+    assert budget_doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GenAI/Cost"
+    assert budget_doc["_aws"]["Timestamp"] == int(NOW.timestamp() * 1000)
+    # Nothing went through PutMetricData: the metrics exist only as log documents.
+    assert world.cw.list_metrics(Namespace="GenAI/Cost", MetricName="BudgetUsedPercent")["Metrics"] == []
+
+
+SEARCH = "search"
+
+
+def two_features(world: World) -> None:
+    """support-chat and search, both tripling today (both cross 50 % actual and 100 % forecasted)."""
+    world.settings = replace(
+        world.settings, features=(*world.settings.features, service.FeatureBudget(SEARCH, APP, 100.0))
+    )
+    scenario(
+        world,
+        [Hour(), Hour(feature=SEARCH)],
+        [Hour(requests=3000), Hour(requests=3000, feature=SEARCH)],
+    )
+
+
+def for_feature(params: dict[str, Any], feature: str) -> bool:
+    return any(
+        {"Name": "Feature", "Value": feature} in q["MetricStat"]["Metric"]["Dimensions"]
+        for q in params["MetricDataQueries"]
+    )
+
+
+def partial_page(params: dict[str, Any], next_token: str | None) -> tuple[int, dict[str, Any]]:
+    results = [
+        {"Id": q["Id"], "Label": q["Id"], "Timestamps": [], "Values": [], "StatusCode": "PartialData"}
+        for q in params["MetricDataQueries"]
     ]
-    got = {}
-    for name in ("BudgetUsedPercent", "ForecastUSD", "MonthToDateUSD"):
-        stats = world.cw.get_metric_statistics(
-            Namespace="GenAI/Cost",
-            MetricName=name,
-            Dimensions=dims,
-            StartTime=NOW - timedelta(minutes=5),
-            EndTime=NOW + timedelta(minutes=5),
-            Period=600,
-            Statistics=["Maximum"],
-        )
-        got[name] = stats["Datapoints"][0]["Maximum"]
-    status = world.run("again")[0].status
-    assert got["BudgetUsedPercent"] == pytest.approx(status.used_percent)
-    assert got["ForecastUSD"] == pytest.approx(status.forecast_usd)
-    assert got["MonthToDateUSD"] == pytest.approx(status.month_to_date_usd)
+    page: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
+    if next_token:
+        page["NextToken"] = next_token
+    return 200, page
+
+
+def test_a_failed_mark_after_a_publish_is_never_sent_again(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario(world, [Hour()], [Hour(requests=3000)])
+    failing_ddb = boto3.client("dynamodb", region_name=REGION)
+    marks = inject(
+        failing_ddb,
+        "UpdateItem",
+        lambda _: (500, {"Error": {"Code": "InternalServerError", "Message": "try again"}}),
+    )
+    (result,) = service.evaluate(NOW, world.settings, world.cw, world.sns, failing_ddb, "run-1")
+    assert marks.answered == 1 and result.error is not None and "InternalServerError" in result.error
+    assert len(world.messages()) == 1
+    assert emf_metrics(capsys.readouterr().out, "EvaluatorFeatureFailures") == [
+        ({"Environment": ENV}, 1.0, "Count")
+    ]
+    state = NotificationState(world.ddb, "state")
+    item = state.get("support-chat#2026-03#actual#50")
+    assert item is not None and item["status"] == "CLAIMED"
+    # The next run sees the claim and publishes nothing; one after the lease also finalizes it.
+    assert world.run("run-2")[0].notified == []
+    later = service.evaluate(
+        NOW + timedelta(minutes=20), world.settings, world.cw, world.sns, world.ddb, "run-3"
+    )
+    assert later[0].error is None and later[0].notified == []
+    assert world.messages() == []
+    item = state.get("support-chat#2026-03#actual#50")
+    assert item is not None and item["status"] == "NOTIFIED"
+
+
+def test_a_throttled_read_skips_only_that_feature(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    two_features(world)
+    reads = inject(world.cw, "GetMetricData", lambda p: throttled() if for_feature(p, FEATURE) else None)
+    results = {r.feature: r for r in world.run("run-1")}
+    assert reads.answered >= 1
+    chat, search = results[FEATURE], results[SEARCH]
+    assert chat.status is None and chat.error is not None and "ThrottlingException" in chat.error
+    assert search.error is None and search.notified == ["forecasted#100", "actual#50"]
+    (msg,) = world.messages()
+    assert msg["body"]["feature"] == SEARCH
+    out = capsys.readouterr().out
+    assert [d["Feature"] for d, _v, _u in emf_metrics(out, "BudgetUsedPercent")] == [SEARCH]
+    assert emf_metrics(out, "EvaluatorFeatureFailures") == [({"Environment": ENV}, 1.0, "Count")]
+    # Nothing was claimed for the throttled feature: the next run (a client without the fault) notifies it.
+    world.cw = boto3.client("cloudwatch", region_name=REGION)
+    again = {r.feature: r for r in world.run("run-2")}
+    assert again[FEATURE].notified == ["forecasted#100", "actual#50"] and again[SEARCH].notified == []
+    assert [m["body"]["feature"] for m in world.messages()] == [FEATURE]
+
+
+def test_partial_data_is_read_to_the_last_page(world: World) -> None:
+    """A PartialData page with no values is followed by its NextToken, not read as $0."""
+    before, after = scenario(world, [Hour()], [Hour(requests=3000)])
+    reads = inject(world.cw, "GetMetricData", lambda p: None if "NextToken" in p else partial_page(p, "more"))
+    (result,) = world.run()
+    assert reads.answered >= 1 and any("NextToken" in call for call in reads.calls)
+    assert result.error is None and result.status is not None
+    assert result.status.month_to_date_usd == pytest.approx(after + 5 * before)
+    assert result.notified == ["forecasted#100", "actual#50"]
+
+
+def test_data_that_stays_partial_skips_the_feature(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    two_features(world)
+    inject(world.cw, "GetMetricData", lambda p: partial_page(p, None) if for_feature(p, FEATURE) else None)
+    results = {r.feature: r for r in world.run("run-1")}
+    chat = results[FEATURE]
+    assert chat.status is None and chat.notified == []
+    assert chat.error == "IncompleteMetricData: incomplete metric data: cost PartialData"
+    assert results[SEARCH].notified == ["forecasted#100", "actual#50"]
+    out = capsys.readouterr().out
+    assert [d["Feature"] for d, _v, _u in emf_metrics(out, "BudgetUsedPercent")] == [SEARCH]
+    assert emf_metrics(out, "EvaluatorFeatureFailures") == [({"Environment": ENV}, 1.0, "Count")]
+    assert NotificationState(world.ddb, "state").get("support-chat#2026-03#actual#50") is None
 
 
 def test_handler_reads_the_bundled_runtime_config(

@@ -21,6 +21,7 @@ from lambdas.price_refresh.drops import suspect_prices
 from lambdas.price_refresh.refresh import AGE_METRIC, RefreshError, Settings, models_in_use, run_refresh
 from lambdas.pricing.catalog import PriceCatalog, Usage
 from lambdas.pricing.price_list import CatalogChange
+from tests.unit.aws_faults import emf_documents, emf_metrics
 from tests.unit.price_refresh.recorded_pages import api_documents, set_usd, stub_price_list
 
 REGION = "us-east-1"
@@ -97,26 +98,15 @@ def put_unpriced(aws: Aws, model: str, value: float) -> None:
     )
 
 
-def age_values(aws: Aws) -> list[float]:
-    response = aws.cloudwatch.get_metric_data(
-        MetricDataQueries=[
-            {
-                "Id": "age",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "GenAI/Cost",
-                        "MetricName": AGE_METRIC,
-                        "Dimensions": [{"Name": "Environment", "Value": "prod"}],
-                    },
-                    "Period": 60,
-                    "Stat": "Maximum",
-                },
-            }
-        ],
-        StartTime=NOW - timedelta(hours=1),
-        EndTime=NOW + timedelta(hours=1),
-    )
-    return list(response["MetricDataResults"][0]["Values"])
+def age_values(capsys: pytest.CaptureFixture[str]) -> list[float]:
+    """PriceCatalogAgeDays as the function printed it (EMF): only at [Environment], stamped at the run."""
+    out = capsys.readouterr().out
+    got = emf_metrics(out, AGE_METRIC)
+    assert all(dims == {"Environment": "prod"} and unit == "None" for dims, _v, unit in got)
+    (doc,) = [d for d in emf_documents(out) if AGE_METRIC in d]
+    assert doc["_aws"]["Timestamp"] == int(NOW.timestamp() * 1000)
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GenAI/Cost"
+    return [value for _d, value, _u in got]
 
 
 def messages(aws: Aws) -> list[dict[str, Any]]:
@@ -129,7 +119,9 @@ def published(aws: Aws) -> tuple[PriceCatalog, dict[str, Any]]:
     return PriceCatalog.from_dict(json.loads(obj["Body"].read())), obj["Metadata"]
 
 
-def test_refresh_publishes_merged_catalog_age_metric_and_notifies_unpriced_model_in_use(aws: Aws) -> None:
+def test_refresh_publishes_merged_catalog_age_metric_and_notifies_unpriced_model_in_use(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
     put_unpriced(aws, MISSING_MODEL, 12)
     put_unpriced(aws, NOVA_MICRO, 3)  # priced (only some request class was not): no notification for it
     pricing = pricing_client()
@@ -167,7 +159,7 @@ def test_refresh_publishes_merged_catalog_age_metric_and_notifies_unpriced_model
 
     assert (report.published, report.age_days) == (True, 0)
     assert report.changes >= 2 and report.unmapped >= 1
-    assert age_values(aws) == [0.0]
+    assert age_values(capsys) == [0.0]
 
     (note,) = messages(aws)
     assert note["Subject"].startswith("GenAI cost guardrails (prod): 1 model(s) in use have no price")
@@ -210,7 +202,9 @@ def test_nothing_to_notify_sends_nothing(aws: Aws) -> None:
     assert messages(aws) == []
 
 
-def test_failed_fetch_publishes_nothing_but_still_reports_the_age_in_use(aws: Aws) -> None:
+def test_failed_fetch_publishes_nothing_but_still_reports_the_age_in_use(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
     pricing = pricing_client()
     with Stubber(pricing) as stubber:
         stubber.add_client_error("get_products", "AccessDeniedException", "not authorized", 400)
@@ -225,7 +219,7 @@ def test_failed_fetch_publishes_nothing_but_still_reports_the_age_in_use(aws: Aw
             )
     assert aws.s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
     # the bundled catalog (2026-09-09) is what metering uses: 75 days old on 2026-11-23
-    assert age_values(aws) == [75.0]
+    assert age_values(capsys) == [75.0]
 
 
 def test_records_that_map_to_nothing_publish_nothing(aws: Aws) -> None:
