@@ -127,8 +127,16 @@ def _draw_metric(ax: Axes, widget: dict[str, Any], series: list[Line]) -> None:
     period = props.get("period", 300)
     whole_range = bool(props.get("setPeriodToTimeRange"))
     if view == "singleValue":
-        value = _range_value(series[0][1], period, whole_range) if series else float("nan")
-        ax.text(0.5, 0.42, _fmt(value), fontsize=24, ha="center", va="center", transform=ax.transAxes)
+        shown = series or [("", [])]
+        for index, (label, values) in enumerate(shown):
+            x = (index + 0.5) / len(shown)
+            value = _range_value(values, period, whole_range)
+            size = 24 if len(shown) == 1 else 17
+            ax.text(x, 0.42, _fmt(value), fontsize=size, ha="center", va="center", transform=ax.transAxes)
+            if len(shown) > 1:
+                ax.text(
+                    x, 0.0, _short(label), fontsize=8, ha="center", color="#555555", transform=ax.transAxes
+                )
         ax.set_axis_off()
         return
     if view == "gauge":
