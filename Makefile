@@ -62,7 +62,7 @@ e2e: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py core config analytics stacks lambdas dashboards cli tests bench
+	$(BIN)/mypy app.py core config analytics stacks lambdas dashboards cli tests bench tools
 
 # bench/synth_time.py and bench/stack_size.py build their scenarios from CONFIG's first account.
 bench: install
@@ -76,7 +76,7 @@ snapshots: install
 	$(BIN)/python -m pytest -q tests/stacks/test_snapshots.py --snapshot-update
 
 preview: install
-	$(BIN)/python -m cli.preview --config $(CONFIG)
+	$(BIN)/python -m tools.preview --config $(CONFIG)
 
 clean:
 	rm -rf cdk.out cdk.out.all-options .pytest_cache .mypy_cache .ruff_cache

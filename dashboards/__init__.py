@@ -1,6 +1,6 @@
 """Dashboard builders: pure functions from config (plus alarm names and the invocation log group) to
 CloudWatch dashboard bodies. No aws_cdk here: `stacks/dashboards.py` turns them into resources and
-`cli/preview.py` renders them to PNG."""
+`make preview` (tools/preview) renders them to PNG."""
 
 from collections.abc import Mapping, Sequence
 

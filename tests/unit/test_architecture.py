@@ -1,19 +1,21 @@
 """The package layout holds: data flows one way, with no import cycle, lazy imports included.
 
 core <- config <- stacks, and core <- lambdas, dashboards, cli; nothing but `app.py` and `stacks/` imports
-`stacks/`, nothing imports `cli/`, the run-time code imports no CDK, and core imports none of ours.
+`stacks/`, nothing imports `cli/` but the development tools (`tools/`, not installed), the run-time code
+imports no CDK, and core imports none of ours.
 """
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "config", "stacks", "lambdas", "dashboards", "analytics", "cli")
+PACKAGES = ("core", "config", "stacks", "lambdas", "dashboards", "analytics", "cli", "tools")
 # Which of our packages each package may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
@@ -23,7 +25,11 @@ ALLOWED: dict[str, set[str]] = {
     "analytics": {"core", "lambdas"},
     "stacks": {"core", "config", "dashboards", "analytics", "lambdas"},
     "cli": {"core", "config", "dashboards", "analytics", "lambdas"},
+    "tools": {"core", "config", "dashboards", "analytics", "lambdas", "cli"},
 }
+# Dependencies of the `[dev]` extra only: no installed package may import them.
+DEV_ONLY = {"matplotlib"}
+INSTALLED = ("core", "config", "stacks", "lambdas", "dashboards", "analytics", "cli")
 
 
 def _modules() -> dict[str, Path]:
@@ -139,7 +145,7 @@ def test_package_imports_only_what_the_layout_allows(package: str) -> None:
     assert wrong == []
 
 
-@pytest.mark.parametrize("package", ["core", "config", "lambdas", "dashboards", "analytics", "cli"])
+@pytest.mark.parametrize("package", ["core", "config", "lambdas", "dashboards", "analytics", "cli", "tools"])
 def test_no_cdk_outside_stacks(package: str) -> None:
     wrong = sorted(
         f"{name} imports {imported}"
@@ -147,6 +153,21 @@ def test_no_cdk_outside_stacks(package: str) -> None:
         if name.split(".")[0] == package
         for imported in _imports(name, path)
         if imported.split(".")[0] in {"aws_cdk", "constructs", "cdk_nag", "jsii"}
+    )
+    assert wrong == []
+
+
+def test_installed_packages_are_the_layouts_and_import_no_dev_only_dependency() -> None:
+    """The console script's packages (pyproject's list) must run without the `[dev]` extra."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    included = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert sorted(p.removesuffix("*") for p in included) == sorted(INSTALLED)
+    wrong = sorted(
+        f"{name} imports {imported}"
+        for name, path in MODULES.items()
+        if name.split(".")[0] in INSTALLED
+        for imported in _imports(name, path)
+        if imported.split(".")[0] in DEV_ONLY
     )
     assert wrong == []
 
