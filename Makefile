@@ -53,9 +53,10 @@ check: test
 	$(BIN)/python -m pytest -q tests/stacks/test_snapshots.py --snapshot-update
 	git diff --exit-code -- config/schema.json tests/snapshots
 
-# tests/e2e runs only when named (tests/e2e/conftest.py): the runtime pipeline on moto's server (~10 s), and
-# the README's deploy commands with the pinned CDK CLI against moto's server (about a minute). Like the
-# template snapshots, they are about the example config by design (the README's commands name its accounts).
+# tests/e2e runs only when named (tests/e2e/conftest.py): the runtime pipeline on moto's server (~10 s), the
+# README's deploy commands with the pinned CDK CLI against moto's server for the example config (about a
+# minute), and its organization rollout commands (baseline, monitoring, pipeline) for the example plus those
+# options (about 90 s).
 e2e: install
 	$(BIN)/python -m pytest -q tests/e2e
 
