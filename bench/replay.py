@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,9 @@ LAYOUT = "AWSLogs/222222222222/BedrockModelInvocationLogs/us-east-1"
 
 
 def to_s3_layout(source: Path, root: Path, copies: int = 1) -> int:
-    """Split a JSON Lines .gz file (in time order, as the simulator writes it) into 15-minute objects of the
-    S3 delivery layout, streaming; returns the number of objects."""
+    """Split a JSON Lines .gz file into 15-minute objects of the S3 delivery layout, streaming; returns the
+    number of objects. The simulator writes in time order give or take a couple of minutes (sessions), so an
+    object is written once the records are 30 minutes past its window."""
 
     def write(key: str, chunk: list[str]) -> None:
         path = root / LAYOUT / f"{key}Z_0.json.gz"
@@ -58,21 +60,27 @@ def to_s3_layout(source: Path, root: Path, copies: int = 1) -> int:
         for n in range(1, copies):
             os.link(path, path.with_name(f"{path.name[:-8]}_{n}.json.gz"))
 
+    def key_of(when: datetime) -> str:
+        return f"{when:%Y/%m/%d/%H}/{when:%Y%m%dT%H}{when.minute // 15 * 15:02d}"
+
     objects = 0
-    current, chunk = "", list[str]()
+    open_chunks: dict[str, list[str]] = {}
+    written: set[str] = set()
     with gzip.open(source, "rt", encoding="utf-8") as lines:
         for line in lines:
             ts = line[line.index('"timestamp":"') + 13 :][:16]  # YYYY-MM-DDTHH:MM
-            hour = f"{ts[:4]}/{ts[5:7]}/{ts[8:10]}/{ts[11:13]}"
-            key = f"{hour}/{ts[:4]}{ts[5:7]}{ts[8:10]}T{ts[11:13]}{int(ts[14:16]) // 15 * 15:02d}"
-            if key != current and chunk:
-                write(current, chunk)
+            when = datetime.fromisoformat(ts)
+            key = key_of(when)
+            if key in written:
+                raise ValueError(f"{source}: a record of {ts} arrived after its object was written")
+            open_chunks.setdefault(key, []).append(line)
+            settled = key_of(when - timedelta(minutes=30))
+            for old in [k for k in open_chunks if k < settled]:
+                write(old, open_chunks.pop(old))
+                written.add(old)
                 objects += 1
-                chunk = []
-            current = key
-            chunk.append(line)
-    if chunk:
-        write(current, chunk)
+    for old in sorted(open_chunks):
+        write(old, open_chunks[old])
         objects += 1
     return objects * copies
 
