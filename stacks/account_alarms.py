@@ -13,6 +13,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from config.stack_limits import resource_tags
 from core import contract as c
 from core.alarm_definitions import build_alarm_set
 from core.alarm_model import AccountAlarmSet, AlarmDefinition, ServiceHealthAlarm, ServiceMetric, Source
@@ -30,11 +31,12 @@ class AccountHealthAlarms(Construct):
         *,
         definitions: tuple[AlarmDefinition, ...],
         topic: sns.ITopic,
+        tags: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
         self.definitions = definitions
-        self.alarms: dict[str, cloudwatch.CfnAlarm] = {
-            d.key: metric_alarm(self, d, topic) for d in definitions
+        self.alarms: dict[str, cdk.CfnResource] = {
+            d.key: metric_alarm(self, d, topic, tags) for d in definitions
         }
 
 
@@ -132,8 +134,9 @@ class GuardrailAlarms(Construct):
         super().__init__(scope, construct_id)
         self.definitions: AccountAlarmSet = build_alarm_set(config, account)
         defs = self.definitions
+        tags = resource_tags(account)
         self.health = AccountHealthAlarms(
-            self, "Health", definitions=defs.family("account_health"), topic=topic
+            self, "Health", definitions=defs.family("account_health"), topic=topic, tags=tags
         )
         self.service_health = ServiceHealthAlarms(
             self,
@@ -145,5 +148,7 @@ class GuardrailAlarms(Construct):
         )
         if not feature_alarms:
             return
-        self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic)
-        self.tokens = FeatureTokenAlarms(self, "Tokens", definitions=defs.family("tokens"), topic=topic)
+        self.cost = FeatureCostAlarms(self, "Cost", definitions=defs.family("cost"), topic=topic, tags=tags)
+        self.tokens = FeatureTokenAlarms(
+            self, "Tokens", definitions=defs.family("tokens"), topic=topic, tags=tags
+        )

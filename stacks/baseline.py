@@ -31,6 +31,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from config.stack_limits import resource_tags
 from core.alarm_definitions import account_alarms
 from core.alarm_model import Source
 from core.config_model import Account, GuardrailsConfig, InvocationLogging
@@ -173,7 +174,11 @@ class BaselineTemplateStack(cdk.Stack):
         runbook = config.notifications.runbook_url
         definitions = account_alarms(account, runbook)
         self.alarms = AccountHealthAlarms(
-            self, "Alarms", definitions=definitions, topic=self.notifications.topic
+            self,
+            "Alarms",
+            definitions=definitions,
+            topic=self.notifications.topic,
+            tags=resource_tags(account),
         )
         # The guardrail's own health, for what the baseline deploys (no evaluator, no price refresh).
         deployed: set[Source] = {"metering", "dead_letter_queue", "bedrock"}

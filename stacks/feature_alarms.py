@@ -4,58 +4,29 @@ Feature alarms have no actions: the detector (stacks/detector.py) pages for them
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from aws_cdk import aws_cloudwatch as cloudwatch
+import aws_cdk as cdk
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from core.alarm_model import AlarmDefinition, ExpressionQuery, MetricStatQuery, Query
+from config.unit_templates import tag_list
+from core.alarm_model import AlarmDefinition, to_template_alarm
 
 
-def _query(query: Query) -> cloudwatch.CfnAlarm.MetricDataQueryProperty:
-    if isinstance(query, ExpressionQuery):
-        return cloudwatch.CfnAlarm.MetricDataQueryProperty(
-            id=query.id, expression=query.expression, label=query.label, return_data=query.return_data
-        )
-    assert isinstance(query, MetricStatQuery)
-    return cloudwatch.CfnAlarm.MetricDataQueryProperty(
-        id=query.id,
-        label=query.label or None,
-        return_data=query.return_data,
-        metric_stat=cloudwatch.CfnAlarm.MetricStatProperty(
-            metric=cloudwatch.CfnAlarm.MetricProperty(
-                namespace=query.namespace,
-                metric_name=query.metric_name,
-                dimensions=[
-                    cloudwatch.CfnAlarm.DimensionProperty(name=k, value=v) for k, v in query.dimensions
-                ]
-                or None,
-            ),
-            period=query.period,
-            stat=query.stat,
-        ),
-    )
-
-
-def metric_alarm(scope: Construct, definition: AlarmDefinition, topic: sns.ITopic) -> cloudwatch.CfnAlarm:
-    """One definition -> one CfnAlarm. Alarms that page notify the topic on ALARM and on OK."""
-    actions = [topic.topic_arn] if definition.notify else None
-    return cloudwatch.CfnAlarm(
+def metric_alarm(
+    scope: Construct, definition: AlarmDefinition, topic: sns.ITopic, tags: Mapping[str, str]
+) -> cdk.CfnResource:
+    """One definition -> one `AWS::CloudWatch::Alarm`, its properties rendered by the same function the
+    nested templates use (`core.alarm_model.to_template_alarm`). A plain CfnResource, not CfnAlarm: an
+    account holds hundreds of alarms, and building CfnAlarm's typed property structs (each checked by
+    typeguard) was most of their synth time. It is not taggable, so it carries the stack's tags itself.
+    Alarms that page notify the topic on ALARM and on OK."""
+    return cdk.CfnResource(
         scope,
         definition.key,
-        alarm_name=definition.name,
-        alarm_description=definition.description,
-        metrics=[_query(q) for q in definition.queries],
-        comparison_operator=definition.comparison,
-        threshold=definition.threshold,
-        threshold_metric_id=definition.threshold_metric_id,
-        evaluation_periods=definition.evaluation_periods,
-        datapoints_to_alarm=definition.datapoints_to_alarm,
-        treat_missing_data=definition.treat_missing_data,
-        actions_enabled=True,
-        alarm_actions=actions,
-        ok_actions=actions,
+        type="AWS::CloudWatch::Alarm",
+        properties={**to_template_alarm(definition, topic.topic_arn), "Tags": tag_list(tags)},
     )
 
 
@@ -69,11 +40,12 @@ class _AlarmFamily(Construct):
         *,
         definitions: Sequence[AlarmDefinition],
         topic: sns.ITopic,
+        tags: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
         self.definitions = tuple(definitions)
-        self.alarms: dict[str, cloudwatch.CfnAlarm] = {
-            d.key: metric_alarm(self, d, topic) for d in self.definitions
+        self.alarms: dict[str, cdk.CfnResource] = {
+            d.key: metric_alarm(self, d, topic, tags) for d in self.definitions
         }
 
 
