@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from core import contract as c
 from lambdas.detector.model import EMPTY, MINUTE_MS, FeatureSettings, Minute
-from lambdas.evaluator.cloudwatch import IncompleteMetricData, fetch_sums
+from lambdas.metric_data import IncompleteMetricData, fetch_sums
 
 # Minute field -> metric at [Environment, Application, Feature]. `premium` sums Invocations over the premium
 # models' [.., Model] series.

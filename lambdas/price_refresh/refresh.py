@@ -34,6 +34,7 @@ from core import contract as c
 from core.contract import NAMESPACE
 from core.runtime_config import DeployEnvironment, load_runtime_config
 from lambdas import own_metrics
+from lambdas.metric_data import fetch_sums, models_listed
 from lambdas.own_metrics import MetricUnit
 from lambdas.price_refresh.drops import SuspectPrice, hold_back, suspect_prices
 from lambdas.pricing.catalog import PriceCatalog
@@ -178,50 +179,16 @@ def publish_age_metric(settings: Settings, days: int, now: datetime) -> None:
 
 def unpriced_models_in_use(cloudwatch: Any, settings: Settings, now: datetime) -> dict[str, int]:
     """{Model: UnpricedInvocations summed over the last schedule period} for models with any."""
-    metrics: list[str] = []
-    paginator = cloudwatch.get_paginator("list_metrics")
-    for page in paginator.paginate(
-        Namespace=settings.namespace,
-        MetricName=UNPRICED_METRIC,
-        Dimensions=[{"Name": "Environment", "Value": settings.environment}],
-    ):
-        for metric in page.get("Metrics", []):
-            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
-            if set(dims) == {"Environment", "Model"}:
-                metrics.append(dims["Model"])
-    models = sorted(set(metrics))
-    found: dict[str, int] = {}
+    environment = (("Environment", settings.environment),)
+    models = models_listed(cloudwatch, settings.namespace, UNPRICED_METRIC, environment)
     days = max(1, settings.schedule_days)
-    for start in range(0, len(models), 500):  # GetMetricData takes at most 500 queries
-        chunk = models[start : start + 500]
-        queries = [
-            {
-                "Id": f"m{i}",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": settings.namespace,
-                        "MetricName": UNPRICED_METRIC,
-                        "Dimensions": [
-                            {"Name": "Environment", "Value": settings.environment},
-                            {"Name": "Model", "Value": model},
-                        ],
-                    },
-                    "Period": 86400,
-                    "Stat": "Sum",
-                },
-                "ReturnData": True,
-            }
-            for i, model in enumerate(chunk)
-        ]
-        pages = cloudwatch.get_paginator("get_metric_data").paginate(
-            MetricDataQueries=queries, StartTime=now - timedelta(days=days), EndTime=now
-        )
-        for page in pages:
-            for result in page.get("MetricDataResults", []):
-                total = int(sum(result.get("Values") or []))
-                if total > 0:
-                    model = chunk[int(result["Id"][1:])]
-                    found[model] = found.get(model, 0) + total
+    queries = {f"m{i}": (UNPRICED_METRIC, (*environment, ("Model", m))) for i, m in enumerate(models)}
+    sums = fetch_sums(cloudwatch, settings.namespace, queries, now - timedelta(days=days), now, 86400)
+    found: dict[str, int] = {}
+    for qid, series in sums.series.items():
+        total = int(sum(series.values()))
+        if total > 0:
+            found[models[int(qid[1:])]] = total
     return found
 
 
@@ -230,16 +197,8 @@ def models_in_use(cloudwatch: Any, settings: Settings) -> set[str] | None:
     models features' profiles copy; None when CloudWatch cannot tell (then every model counts)."""
     models = {resolve_model_id(target).base_model_id or target for target in settings.copy_from.values()}
     try:
-        paginator = cloudwatch.get_paginator("list_metrics")
-        for page in paginator.paginate(
-            Namespace=settings.namespace,
-            MetricName=INVOCATIONS_METRIC,
-            Dimensions=[{"Name": "Environment", "Value": settings.environment}, {"Name": "Model"}],
-        ):
-            for metric in page.get("Metrics", []):
-                dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
-                if set(dims) == {"Environment", "Model"}:
-                    models.add(dims["Model"])
+        environment = (("Environment", settings.environment),)
+        models.update(models_listed(cloudwatch, settings.namespace, INVOCATIONS_METRIC, environment))
     except Exception as exc:  # a price check that cannot see usage checks every model instead
         logger.warning("cannot list the models in use (%s): checking every model's price drops", exc)
         return None

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from core import contract as c
+from lambdas.metric_data import fetch_sums, models_listed
 from lambdas.reconcile.bill import is_bedrock_service
 
 COST_METRIC = "UnblendedCost"
@@ -29,7 +30,6 @@ TOKEN_METRICS = {
     "cache_read": c.CACHE_READ_TOKENS,
     "cache_write": c.CACHE_WRITE_TOKENS,
 }
-_QUERIES_PER_REQUEST = 500
 
 
 def cost_and_usage_pages(
@@ -97,18 +97,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _models_with(cloudwatch: Any, namespace: str, environment: str, metric: str) -> list[str]:
-    models: set[str] = set()
-    for page in cloudwatch.get_paginator("list_metrics").paginate(
-        Namespace=namespace, MetricName=metric, Dimensions=[{"Name": ENVIRONMENT, "Value": environment}]
-    ):
-        for m in page.get("Metrics", []):
-            dims = {d["Name"]: d["Value"] for d in m.get("Dimensions", [])}
-            if set(dims) == {ENVIRONMENT, MODEL}:
-                models.add(dims[MODEL])
-    return sorted(models)
-
-
 def metered_sums(
     cloudwatch: Any,
     namespace: str,
@@ -118,27 +106,20 @@ def metered_sums(
     metrics: Sequence[str] = (COST,),
 ) -> dict[str, dict[str, Decimal]]:
     """{metric: {Model: sum over [start, end)}} of the metering's [Environment, Model] series."""
-    queries: list[tuple[str, str, dict[str, Any]]] = []
+    env = ((ENVIRONMENT, environment),)
+    queries: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+    routes: dict[str, tuple[str, str]] = {}  # query id -> (metric, model)
     for metric in metrics:
-        for model in _models_with(cloudwatch, namespace, environment, metric):
+        for model in models_listed(cloudwatch, namespace, metric, env):
             qid = f"q{len(queries)}"
-            dims = [{"Name": ENVIRONMENT, "Value": environment}, {"Name": MODEL, "Value": model}]
-            stat = {
-                "Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dims},
-                "Period": 86_400,
-                "Stat": "Sum",
-            }
-            queries.append((metric, model, {"Id": qid, "MetricStat": stat, "ReturnData": True}))
+            queries[qid] = (metric, (*env, (MODEL, model)))
+            routes[qid] = (metric, model)
     out: dict[str, dict[str, Decimal]] = {m: {} for m in metrics}
-    paginator = cloudwatch.get_paginator("get_metric_data")
-    for first in range(0, len(queries), _QUERIES_PER_REQUEST):
-        chunk = queries[first : first + _QUERIES_PER_REQUEST]
-        by_id = {q[2]["Id"]: (q[0], q[1]) for q in chunk}
-        for page in paginator.paginate(MetricDataQueries=[q[2] for q in chunk], StartTime=start, EndTime=end):
-            for result in page.get("MetricDataResults", []):
-                metric, model = by_id[result["Id"]]
-                total = sum((Decimal(repr(v)) for v in result.get("Values", [])), Decimal(0))
-                out[metric][model] = out[metric].get(model, Decimal(0)) + total
+    sums = fetch_sums(cloudwatch, namespace, queries, start, end, 86_400)
+    for qid, series in sums.series.items():
+        metric, model = routes[qid]
+        total = sum((Decimal(repr(v)) for v in series.values()), Decimal(0))
+        out[metric][model] = out[metric].get(model, Decimal(0)) + total
     return out
 
 
