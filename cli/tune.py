@@ -105,13 +105,6 @@ class Tuning:
     detections: dict[str, dict[str, int | None]] = field(default_factory=dict)  # feature -> kind -> minutes
 
 
-def _sum_per_minute(store: MetricStore, feature: str, first: int, n: int, slot: int) -> np.ndarray:
-    out = np.zeros(n)
-    for key in store.keys(feature):
-        out += store.block(key, first, n)[:, :, slot].sum(axis=1)
-    return out
-
-
 def _ceil_money(value: float) -> float:
     """A limit a person would write: 2 significant digits, rounded up."""
     if value <= 0:
@@ -125,8 +118,8 @@ def profile(
 ) -> Profile:
     """`incidents`: epoch days left out of the cost figures (a test saw an incident on them)."""
     first = start_ms // MINUTE_MS
-    calls = _sum_per_minute(store, feature.name, first, minutes, INV)
-    cost = _sum_per_minute(store, feature.name, first, minutes, COST)
+    calls = store.per_minute(feature.name, first, minutes, INV)
+    cost = store.per_minute(feature.name, first, minutes, COST)
     for day in incidents:
         lo, hi = max(0, day * 1440 - first), min(minutes, day * 1440 + 1440 - first)
         if lo < hi:

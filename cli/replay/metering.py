@@ -289,13 +289,19 @@ class MetricStore:
                 )
         return out
 
+    def per_minute(self, feature: str, first: int, n: int, slot: int) -> np.ndarray:
+        """One slot of a feature, every model and visibility class summed (final), for epoch minutes
+        first..first+n-1."""
+        out = np.zeros(n)
+        for key in self.keys(feature):
+            out += self.block(key, first, n)[:, :, slot].sum(axis=1)
+        return out
+
     def hourly_cost(self, feature: str, start_ms: int, end_ms: int) -> list[tuple[datetime, float]]:
         """(hour start, CostUSD) of one feature over [start, end), final sums (the evaluator's query)."""
         first = start_ms // MINUTE_MS
         n = max(0, (end_ms - start_ms) // MINUTE_MS)
-        per_minute = np.zeros(n)
-        for key in self.keys(feature):
-            per_minute += self.block(key, first, n)[:, :, COST].sum(axis=1)
+        per_minute = self.per_minute(feature, first, n, COST)
         out: dict[int, float] = {}
         for i in np.nonzero(per_minute)[0]:
             hour = (first + int(i)) // 60
