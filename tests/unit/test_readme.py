@@ -46,3 +46,23 @@ def test_every_config_key_is_in_the_readme_keys_table() -> None:
     missing = sorted(config_keys() - documented)
     assert not missing, f"README 'Writing a config' lacks: {missing}"
     assert {"reserved_concurrency", "allow_price_drops", "detector_every_minutes"} <= config_keys()
+
+
+def test_every_genai_cost_metric_is_in_the_readme_metrics_table() -> None:
+    from core import contract as c
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("| metric | dimensions | published by |")
+    table = text[start : text.index("\n\n", start)]
+    names = {
+        value
+        for name, value in vars(c).items()
+        if name.isupper()
+        and isinstance(value, str)
+        and not name.startswith("BEDROCK")
+        and value[:1].isupper()
+        and value not in {c.NAMESPACE, c.ENVIRONMENT, c.APPLICATION, c.FEATURE, c.MODEL}
+    }
+    documented = set(re.findall(r"`([A-Za-z]+)`", table))
+    assert names, "no metric names found in core.contract"
+    assert not sorted(names - documented), f"README metrics table lacks: {sorted(names - documented)}"
