@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def context_arguments(argv: list[str]) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     from config.loader import ConfigError, load_config
-    from stacks.app_builder import build_app, new_app  # slow import (aws_cdk)
+    from stacks.app_builder import build_app, new_app, start_validation_engine  # slow import (aws_cdk)
 
     # Without the CLI, write the assembly where the CLI would.
     app = new_app(
@@ -38,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     if not config_path.is_absolute() and not config_path.exists():
         config_path = ROOT / config_path
     try:
-        stacks = build_app(app, load_config(config_path))
+        # The config is pure Python (no jsii call): it loads in a thread while the main thread waits on
+        # Node starting CDK's template validation engine (docs/performance.md, synth at organization size).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = pool.submit(load_config, config_path)
+            start_validation_engine(app)
+            config = loading.result()
+        stacks = build_app(app, config)
         app.synth()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

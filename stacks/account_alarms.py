@@ -35,8 +35,9 @@ class AccountHealthAlarms(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.definitions = definitions
+        topic_arn = topic.topic_arn
         self.alarms: dict[str, cdk.CfnResource] = {
-            d.key: metric_alarm(self, d, topic, tags) for d in definitions
+            d.key: metric_alarm(self, d, topic_arn, tags) for d in definitions
         }
 
 
@@ -128,11 +129,13 @@ class GuardrailAlarms(Construct):
         functions: Mapping[Source, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         feature_alarms: bool = True,
+        alarm_set: AccountAlarmSet | None = None,
     ) -> None:
         """`feature_alarms=False`: only the account health alarms here (a split account's feature alarms
-        live in its nested templates); their construct paths, so logical ids, stay the same."""
+        live in its nested templates); their construct paths, so logical ids, stay the same. `alarm_set`:
+        the account's definitions when the caller has them already (the stack's layout built them)."""
         super().__init__(scope, construct_id)
-        self.definitions: AccountAlarmSet = build_alarm_set(config, account)
+        self.definitions: AccountAlarmSet = alarm_set or build_alarm_set(config, account)
         defs = self.definitions
         tags = resource_tags(account)
         self.health = AccountHealthAlarms(

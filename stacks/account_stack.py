@@ -208,6 +208,7 @@ class AccountGuardrailsStack(cdk.Stack):
             functions=functions,
             dead_letter_queue=self.metering.dead_letter_queue,
             feature_alarms=not self.layout.split,
+            alarm_set=self.layout.alarm_set,
         )
 
         # Cross-account observability: a link to the monitoring account's sink, in the sink's Region.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,24 @@ def new_app(outdir: str | None = None, context: dict[str, Any] | None = None) ->
     """An App with cdk.json's context, so `python app.py`, tests and `cdk synth` build the same templates.
     Under the CLI the context arrives in CDK_CONTEXT_JSON as well; explicit context (``-c``) wins."""
     return cdk.App(outdir=outdir, context={**CLI_CONTEXT, **cdk_json_context(), **(context or {})})
+
+
+# CDK validates every template with its built-in CloudFormation validation engine (WebAssembly) unless
+# CDK_VALIDATION=false; starting that engine takes about two seconds of Node time. One instance per process,
+# as CDK's own default plugin does.
+_VALIDATION_ENGINE: list[cdk.CloudFormationValidatePlugin] = []
+
+
+def start_validation_engine(app: cdk.App) -> None:
+    """Start CDK's built-in CloudFormation validation now instead of at synth, so the caller can overlap
+    its two seconds of Node start-up with Python work in another thread (app.py loads the config meanwhile).
+    The same plugin class with its default rules: registering it replaces CDK's default instance, the
+    templates are checked the same way, and `CDK_VALIDATION=false` still turns validation off."""
+    if os.environ.get("CDK_VALIDATION") == "false":
+        return
+    if not _VALIDATION_ENGINE:
+        _VALIDATION_ENGINE.append(cdk.CloudFormationValidatePlugin())
+    cdk.Validations.of(app).add_plugins(_VALIDATION_ENGINE[0])
 
 
 def stack_synthesizer(app: cdk.App) -> cdk.IStackSynthesizer | None:

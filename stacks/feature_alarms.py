@@ -15,18 +15,19 @@ from core.alarm_model import AlarmDefinition, to_template_alarm
 
 
 def metric_alarm(
-    scope: Construct, definition: AlarmDefinition, topic: sns.ITopic, tags: Mapping[str, str]
+    scope: Construct, definition: AlarmDefinition, topic_arn: str, tags: Mapping[str, str]
 ) -> cdk.CfnResource:
     """One definition -> one `AWS::CloudWatch::Alarm`, its properties rendered by the same function the
     nested templates use (`core.alarm_model.to_template_alarm`). A plain CfnResource, not CfnAlarm: an
     account holds hundreds of alarms, and building CfnAlarm's typed property structs (each checked by
     typeguard) was most of their synth time. It is not taggable, so it carries the stack's tags itself.
-    Alarms that page notify the topic on ALARM and on OK."""
+    Alarms that page notify the topic (`topic_arn`, read once per family: each read is a jsii round trip)
+    on ALARM and on OK."""
     return cdk.CfnResource(
         scope,
         definition.key,
         type="AWS::CloudWatch::Alarm",
-        properties={**to_template_alarm(definition, topic.topic_arn), "Tags": tag_list(tags)},
+        properties={**to_template_alarm(definition, topic_arn), "Tags": tag_list(tags)},
     )
 
 
@@ -44,8 +45,9 @@ class _AlarmFamily(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.definitions = tuple(definitions)
+        topic_arn = topic.topic_arn
         self.alarms: dict[str, cdk.CfnResource] = {
-            d.key: metric_alarm(self, d, topic, tags) for d in self.definitions
+            d.key: metric_alarm(self, d, topic_arn, tags) for d in self.definitions
         }
 
 

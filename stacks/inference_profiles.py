@@ -19,11 +19,13 @@ from core.inference_profiles import is_system_profile_id, profile_description, p
 PROFILE_TAG_PRIORITY = 300
 
 
-def model_source_arn(copy_from: str) -> str:
-    """The ARN `CopyFrom` needs: a system inference profile for a geo/global id, else a foundation model."""
-    prefix = f"arn:{cdk.Aws.PARTITION}:bedrock:{cdk.Aws.REGION}"
+def model_source_arn(copy_from: str, pseudo: tuple[str, str, str] | None = None) -> str:
+    """The ARN `CopyFrom` needs: a system inference profile for a geo/global id, else a foundation model.
+    `pseudo`: (partition, region, account id) tokens when the caller has read them already."""
+    partition, region, account_id = pseudo or (cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID)
+    prefix = f"arn:{partition}:bedrock:{region}"
     if is_system_profile_id(copy_from):
-        return f"{prefix}:{cdk.Aws.ACCOUNT_ID}:inference-profile/{copy_from}"
+        return f"{prefix}:{account_id}:inference-profile/{copy_from}"
     return f"{prefix}::foundation-model/{copy_from}"
 
 
@@ -36,6 +38,8 @@ class FeatureInferenceProfiles(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, account: Account) -> None:
         super().__init__(scope, construct_id)
         self.profiles: dict[str, bedrock.CfnApplicationInferenceProfile] = {}
+        # Each read of a pseudo parameter or of a tag manager is a jsii round trip: once, not per profile.
+        pseudo = (cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID)
         for feature in account.features:
             if feature.inference_profile is None:
                 continue
@@ -46,11 +50,12 @@ class FeatureInferenceProfiles(Construct):
                 inference_profile_name=profile_name(account, feature),
                 description=profile_description(feature),
                 model_source=bedrock.CfnApplicationInferenceProfile.InferenceProfileModelSourceProperty(
-                    copy_from=model_source_arn(copy_from)
+                    copy_from=model_source_arn(copy_from, pseudo)
                 ),
             )
+            tags = profile.cdk_tag_manager
             for key, value in profile_tags(account, feature).items():
-                cdk.Tags.of(profile).add(key, value, priority=PROFILE_TAG_PRIORITY)
+                tags.set_tag(key, value, PROFILE_TAG_PRIORITY)
             self.profiles[feature.name] = profile
 
     def profile_arn(self, feature_name: str) -> str:

@@ -227,5 +227,6 @@ def enable_nag(app: cdk.App) -> None:
 
 
 def acknowledge(scope: IConstruct, findings: dict[str, str]) -> None:
+    validations = cdk.Validations.of(scope)
     for rule_id, reason in findings.items():
-        cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+        validations.acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))

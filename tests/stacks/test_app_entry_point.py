@@ -9,6 +9,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import SynthesizedApp
 
@@ -32,31 +35,19 @@ def _env(outdir: Path | None = None) -> dict[str, str]:
     return env
 
 
+def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
 def _templates(outdir: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(outdir.glob("*.template.json"))}
 
 
 def test_python_app_py_and_cdk_synth_write_identical_templates(tmp_path: Path) -> None:
     by_cli, by_python = tmp_path / "cli.out", tmp_path / "python.out"
-    cli = subprocess.run(
-        [str(NODE_BIN / "cdk"), "synth", "--quiet", "--no-notices", "--output", str(by_cli)],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    cli = _run([str(NODE_BIN / "cdk"), "synth", "--quiet", "--no-notices", "--output", str(by_cli)], _env())
     assert cli.returncode == 0, cli.stderr[-3000:]
-    python = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env=_env(by_python),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    python = _run([sys.executable, "app.py"], _env(by_python))
     assert python.returncode == 0, python.stderr[-3000:]
     cli_templates, python_templates = _templates(by_cli), _templates(by_python)
     assert cli_templates, "cdk synth wrote no template"
@@ -98,3 +89,42 @@ def test_readme_synth_sample_matches_the_example_templates(example_app: Synthesi
         for name, count in re.findall(r"^(GenAiGuardrails-\S+)\s+\d{12}/\S+\s+(\d+) resources$", readme, re.M)
     }
     assert shown == {name: len(t["Resources"]) for name, t in example_app.templates.items()}
+
+
+def _invalid_app(outdir: Path) -> Any:
+    import aws_cdk as cdk
+
+    from stacks.app_builder import new_app, start_validation_engine
+
+    app = new_app(outdir=str(outdir))
+    start_validation_engine(app)
+    stack = cdk.Stack(app, "Invalid", env=cdk.Environment(account="111111111111", region="us-east-1"))
+    cdk.CfnResource(stack, "Queue", type="AWS::SQS::Queue", properties={"VisibilityTimeout": "soon"})
+    return app
+
+
+def test_validation_engine_started_early_still_rejects_an_invalid_template(tmp_path: Path) -> None:
+    """app.py starts CDK's CloudFormation validation before synth (to overlap it with loading the config):
+    the templates must still be checked, by the same plugin and rules as CDK's default instance."""
+    app = _invalid_app(tmp_path)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text(encoding="utf-8"))
+    (plugin,) = [r for r in report["pluginReports"] if r["pluginName"] == "CloudFormation Validate"]
+    assert plugin["conclusion"] == "failure"
+    assert any("VisibilityTimeout" in v["description"] for v in plugin["violations"]), plugin["violations"]
+
+
+def test_cdk_validation_false_still_turns_the_early_engine_off(tmp_path: Path) -> None:
+    """In a fresh process (the jsii runtime reads the environment when it starts), as `cdk synth` runs."""
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from tests.stacks.test_app_entry_point import _invalid_app; _invalid_app(Path(sys.argv[2])).synth()"
+    )
+    off = _run(
+        [sys.executable, "-c", script, str(ROOT), str(tmp_path / "off")],
+        {**_env(), "CDK_VALIDATION": "false"},
+    )
+    assert off.returncode == 0, off.stderr[-3000:]
+    on = _run([sys.executable, "-c", script, str(ROOT), str(tmp_path / "on")], _env())
+    assert on.returncode != 0 and "VisibilityTimeout" in on.stderr, on.stderr[-3000:]
