@@ -5,7 +5,8 @@ inference profile) from the example, then alternates two processes ROUNDS times:
 same `new_app` with cdk.json's context and one empty stack: Python start, importing aws_cdk, the jsii
 runtime, one synth) and `python app.py -c config=<that file>` (what `make synth` runs: validation, every
 stack, cdk-nag, the assembly on disk). Alternating keeps both under the same load on a shared machine; the
-medians and their ratio are printed (the goal is at most 3x). Also one account of 200 features in 8
+medians and their ratio are printed (the goal is at most 3x), and the same config with every account on
+`stack_layout: nested` in the same rounds. Also one account of 200 features in 8
 applications. `--profile` adds where the time goes: Python (cProfile, top functions) and Node (a V8 CPU
 profile of the jsii runtime, by package). Run: `.venv/bin/python bench/synth_time.py [--rounds N]
 [--profile]` (part of `make bench`); figures in docs/performance.md.
@@ -47,8 +48,11 @@ app.synth()
 """
 
 
-def organization_config(accounts: int, features: int, applications: int = 8) -> dict[str, Any]:
-    """The example's prod account copied `accounts` times with `features` generated features each."""
+def organization_config(
+    accounts: int, features: int, applications: int = 8, stack_layout: str | None = None
+) -> dict[str, Any]:
+    """The example's prod account copied `accounts` times with `features` generated features each
+    (`stack_layout`: the accounts' layout, the default when None)."""
     data: dict[str, Any] = read_config_data(BASE_CONFIG)
     template = data["accounts"][0]
     data["accounts"] = []
@@ -57,6 +61,8 @@ def organization_config(accounts: int, features: int, applications: int = 8) -> 
         account["name"] = f"acct{a:02d}" if accounts > 1 else template["name"]
         account["account_id"] = f"{500000000000 + a}"
         account["environment"] = "prod"
+        if stack_layout is not None:
+            account["stack_layout"] = stack_layout
         account["features"] = [
             {
                 "name": f"feature-{i:03d}",
@@ -121,23 +127,35 @@ def main() -> int:
         tmp = Path(tmp_name)
         org = tmp / "organization.yaml"
         org.write_text(yaml.safe_dump(organization_config(args.accounts, args.features)))
+        nested = tmp / "organization-nested.yaml"
+        nested.write_text(
+            yaml.safe_dump(organization_config(args.accounts, args.features, stack_layout="nested"))
+        )
         big = tmp / "one-account-200.yaml"
         big.write_text(yaml.safe_dump(organization_config(1, 200)))
         empty_argv = [python, "-c", EMPTY_APP.format(root=str(ROOT))]
         timed(empty_argv, tmp / "warm")  # the jsii cache and the OS file cache, once
         empty: list[float] = []
         full: list[float] = []
+        split: list[float] = []
         for n in range(args.rounds):
             empty.append(timed(empty_argv, tmp / f"empty{n}"))
             full.append(timed([python, "app.py", "-c", f"config={org}"], tmp / f"org{n}"))
-            print(f"round {n + 1}: empty app {empty[-1]:.1f} s, organization {full[-1]:.1f} s", flush=True)
-        e, f = statistics.median(empty), statistics.median(full)
-        templates, most, largest = template_limits(tmp / "org0")
-        print(
-            f"\n{args.accounts} accounts x {args.features} features: median {f:.1f} s, empty CDK app "
-            f"median {e:.1f} s: {f / e:.2f}x (goal at most 3x); {templates} templates, at most {most} "
-            f"resources and {largest:,} bytes in one"
-        )
+            split.append(timed([python, "app.py", "-c", f"config={nested}"], tmp / f"nested{n}"))
+            print(
+                f"round {n + 1}: empty app {empty[-1]:.1f} s, organization {full[-1]:.1f} s, "
+                f"with stack_layout nested {split[-1]:.1f} s",
+                flush=True,
+            )
+        e = statistics.median(empty)
+        for label, times, outdir in (("", full, "org0"), (", stack_layout nested", split, "nested0")):
+            f = statistics.median(times)
+            templates, most, largest = template_limits(tmp / outdir)
+            print(
+                f"{args.accounts} accounts x {args.features} features{label}: median {f:.1f} s, empty CDK "
+                f"app median {e:.1f} s: {f / e:.2f}x (goal at most 3x); {templates} templates, at most "
+                f"{most} resources and {largest:,} bytes in one"
+            )
         seconds = timed([python, "app.py", "-c", f"config={big}"], tmp / "big")
         templates, most, largest = template_limits(tmp / "big")
         print(

@@ -5,11 +5,12 @@ built from (alarm definitions, dashboard bodies) plus a table of what each const
 the template size from above. Tests compare both with synthesized templates, so the table stays true.
 
 `account_layout` decides where everything goes. An account that fits one template keeps the one-template
-layout (what it always had, so a deployed stack never sees its resources move). A larger account is
-split: its own template keeps the account-wide parts (key, topic, metering, evaluator, budgets, inference
-profiles, kill switches, account health alarms) and nests one template per application (its features'
-alarms, its dashboards; `-2`, `-3`... when one application alone exceeds a template) plus
-one for the account dashboards. The nested templates are rendered here, CDK-free (config/unit_templates.py):
+layout (what it always had, so a deployed stack never sees its resources move), unless its config says
+`stack_layout: nested`. A larger account, or one that asks for it, is split: its own template keeps the
+account-wide parts (key, topic, metering, evaluator, budgets, inference profiles, kill switches, account
+health alarms) and nests one template per application (its features' alarms, its dashboards; `-2`, `-3`...
+when one application alone exceeds a template) plus one for the account dashboards. The nested templates
+are rendered here, CDK-free (config/unit_templates.py):
 their sizes are exact, and synth writes these very templates.
 """
 
@@ -21,7 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.unit_templates import alarm_resources, dashboard_resources, template_bytes, unit_template
+from config.unit_templates import (
+    LOG_GROUP_PLACEHOLDER,
+    alarm_resources,
+    dashboard_resources,
+    template_bytes,
+    unit_template,
+)
 from core.alarm_definitions import build_alarm_set
 from core.alarm_model import AccountAlarmSet, AlarmDefinition, ServiceHealthAlarm
 from core.config_model import Account, GuardrailsConfig
@@ -98,13 +105,32 @@ def account_stack_plan(
     if dashboards is None:
         log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
         dashboards = account_dashboards(account, alarm_set, log_group)
+    resources = _resources(config, account, alarm_set, len(dashboards))
+    if sum(resources.values()) > MAX_RESOURCES:  # split anyway: the size bound is not needed
+        return StackPlan(stack_name, resources, MAX_TEMPLATE_BYTES + 1)
+    # Every taggable resource carries the account's extra tags (the standard three are in the envelope).
+    tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
+    every: list[AlarmDefinition | ServiceHealthAlarm] = [*alarm_set.alarms, *alarm_set.service_health]
+    alarm_bytes = sum(_alarm_bytes(a, tag_bytes) for a in every)
+    dashboard_bytes = sum(
+        len(json.dumps(json.dumps(d.body, separators=(",", ":")))) + ALARM_ENVELOPE_BYTES for d in dashboards
+    )
+    others = sum(resources.values()) - resources["alarms"] - resources["dashboards"]
+    size = BASE_TEMPLATE_BYTES + alarm_bytes + dashboard_bytes + (PER_RESOURCE_BYTES + tag_bytes) * others
+    return StackPlan(stack_name, resources, size)
+
+
+def _resources(
+    config: GuardrailsConfig, account: Account, alarm_set: AccountAlarmSet, dashboards: int
+) -> dict[str, int]:
+    """Resources by part of the one-template layout."""
     profiled = [f for f in account.features if f.inference_profile is not None]
     switches = [f.kill_switch for f in account.features if f.kill_switch and f.kill_switch.enabled]
     if account.kill_switch is not None and account.kill_switch.enabled:
         switches.append(account.kill_switch)
     resources = dict(BASE_RESOURCES)
     resources["alarms"] = len(alarm_set.alarms) + len(alarm_set.service_health)
-    resources["dashboards"] = len(dashboards)
+    resources["dashboards"] = dashboards
     resources["email subscriptions"] = PER_EMAIL * len(config.notifications.emails)
     resources["feature profiles and budgets"] = PER_FEATURE_PROFILE * len(profiled)
     resources["kill switches"] = PER_KILL_SWITCH * len(switches)
@@ -120,18 +146,7 @@ def account_stack_plan(
         resources["price refresh"] = PRICE_REFRESH
     if account.pricing.reconcile.enabled:
         resources["reconciliation"] = RECONCILIATION
-    if sum(resources.values()) > MAX_RESOURCES:  # split anyway: the size bound is not needed
-        return StackPlan(stack_name, resources, MAX_TEMPLATE_BYTES + 1)
-    # Every taggable resource carries the account's extra tags (the standard three are in the envelope).
-    tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
-    every: list[AlarmDefinition | ServiceHealthAlarm] = [*alarm_set.alarms, *alarm_set.service_health]
-    alarm_bytes = sum(_alarm_bytes(a, tag_bytes) for a in every)
-    dashboard_bytes = sum(
-        len(json.dumps(json.dumps(d.body, separators=(",", ":")))) + ALARM_ENVELOPE_BYTES for d in dashboards
-    )
-    others = sum(resources.values()) - resources["alarms"] - resources["dashboards"]
-    size = BASE_TEMPLATE_BYTES + alarm_bytes + dashboard_bytes + (PER_RESOURCE_BYTES + tag_bytes) * others
-    return StackPlan(stack_name, resources, size)
+    return resources
 
 
 def resource_tags(account: Account) -> dict[str, str]:
@@ -293,8 +308,7 @@ def _split_parent(
 ) -> StackPlan:
     """The account's own template in the split layout: everything but the feature alarms and the
     dashboards, plus one nested-stack resource per unit."""
-    single = account_stack_plan(config, account, stack_name)
-    resources = dict(single.resources)
+    resources = _resources(config, account, alarm_set, 0)
     health: list[AlarmDefinition | ServiceHealthAlarm] = [
         *(a for a in alarm_set.alarms if a.feature is None),
         *alarm_set.service_health,
@@ -323,12 +337,18 @@ def account_layout(config: GuardrailsConfig, account: Account) -> AccountLayout:
         return cached[1]
     name = account_stack_name(account.name)
     alarm_set = build_alarm_set(config, account)
-    log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
-    dashboards = account_dashboards(account, alarm_set, log_group)
-    single = account_stack_plan(config, account, name, alarm_set=alarm_set, dashboards=dashboards)
-    if single.resource_count <= MAX_RESOURCES and single.template_bytes <= MAX_TEMPLATE_BYTES:
+    single: StackPlan | None = None
+    if account.stack_layout == "auto":
+        log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
+        dashboards = account_dashboards(account, alarm_set, log_group)
+        single = account_stack_plan(config, account, name, alarm_set=alarm_set, dashboards=dashboards)
+        if single.resource_count > MAX_RESOURCES or single.template_bytes > MAX_TEMPLATE_BYTES:
+            single = None
+    if single is not None:
         layout = AccountLayout(name, False, single, (), alarm_set, tuple(dashboards))
     else:
+        # Nested units' dashboards take the log group as a parameter: the group metered is known at deploy.
+        dashboards = account_dashboards(account, alarm_set, LOG_GROUP_PLACEHOLDER)
         units, problems = _split_units(account, alarm_set, dashboards)
         parent = _split_parent(config, account, alarm_set, name, len(units))
         if parent.resource_count > MAX_RESOURCES or parent.template_bytes > MAX_TEMPLATE_BYTES:

@@ -2,8 +2,9 @@
 template (plain JSON), so a large account's thousands of alarms cost no construct, no token resolution and
 no cdk-nag pass at synth (docs/performance.md), and the plan knows each template's exact size.
 
-A unit takes one parameter, the notification topic's ARN (alarms with actions page it); every alarm carries
-the stack's standard tags, as the Tags aspect would have added them.
+A unit takes the parameters it reads: the notification topic's ARN (alarms with actions page it) and the
+invocation log group the metering reads (dashboards query it); every alarm carries the stack's standard
+tags, as the Tags aspect would have added them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from core.alarm_model import (
 from dashboards.pack import Dashboard
 
 TOPIC_PARAMETER = "TopicArn"
+# Dashboards of nested units are rendered with this in place of the invocation log group's name; the parent
+# passes the group actually metered (the logging custom resource's answer, known at deploy time) as the
+# LOG_GROUP_PARAMETER of the units whose dashboards read it.
+LOG_GROUP_PARAMETER = "InvocationLogGroupName"
+LOG_GROUP_PLACEHOLDER = "{{InvocationLogGroupName}}"
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
 
 
@@ -50,14 +56,23 @@ def alarm_resources(
     }
 
 
+def _dashboard_body(body: Mapping[str, Any]) -> str | dict[str, Any]:
+    """The body as a string, or an Fn::Join that puts the log group parameter where the placeholder is."""
+    text = json.dumps(body, separators=(",", ":"))
+    if LOG_GROUP_PLACEHOLDER not in text:
+        return text
+    parts: list[Any] = []
+    for n, piece in enumerate(text.split(LOG_GROUP_PLACEHOLDER)):
+        parts += [{"Ref": LOG_GROUP_PARAMETER}] if n else []
+        parts += [piece] if piece else []
+    return {"Fn::Join": ["", parts]}
+
+
 def dashboard_resources(dashboards: Sequence[Dashboard]) -> dict[str, dict[str, Any]]:
     return {
         logical_id("Dashboard", d.name): {
             "Type": "AWS::CloudWatch::Dashboard",
-            "Properties": {
-                "DashboardName": d.name,
-                "DashboardBody": json.dumps(d.body, separators=(",", ":")),
-            },
+            "Properties": {"DashboardName": d.name, "DashboardBody": _dashboard_body(d.body)},
         }
         for d in dashboards
     }
@@ -75,15 +90,22 @@ def unit_template(
         **alarm_resources(alarms, tags, {"Ref": TOPIC_PARAMETER}),
         **dashboard_resources(dashboards),
     }
+    # Only the parameters something in the unit reads (an unused one is a template defect, cfn-lint W2001).
+    parameters: dict[str, Any] = {}
+    if any(alarm.notify for alarm in alarms):
+        parameters[TOPIC_PARAMETER] = {
+            "Type": "String",
+            "Description": "The account's guardrail notification topic (alarms with actions page it).",
+        }
+    if any(not isinstance(r["Properties"].get("DashboardBody", ""), str) for r in resources.values()):
+        parameters[LOG_GROUP_PARAMETER] = {
+            "Type": "String",
+            "Description": "The invocation log group the account's metering reads (dashboards query it).",
+        }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": description,
-        "Parameters": {
-            TOPIC_PARAMETER: {
-                "Type": "String",
-                "Description": "The account's guardrail notification topic (alarms with actions page it).",
-            }
-        },
+        **({"Parameters": parameters} if parameters else {}),
         "Resources": resources,
     }
 

@@ -813,6 +813,15 @@ class Account(StrictModel):
     tags: dict[str, str] = Field(
         default_factory=dict, description="Extra tags on every resource of the stack."
     )
+    stack_layout: Literal["auto", "nested"] = Field(
+        default="auto",
+        description=(
+            "auto: one template while the account fits CloudFormation's 500 resources and 1 MB, nested "
+            "stacks for its feature alarms and dashboards beyond that. nested: nested stacks from the start "
+            "(faster synth, and nothing moves when the account grows). Choose nested before the first "
+            "deploy: a deployed one-template stack switched to nested moves its alarms and dashboards."
+        ),
+    )
 
     @field_validator("region")
     @classmethod

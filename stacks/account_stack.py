@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from config.stack_limits import AccountLayout, account_layout
-from config.unit_templates import TOPIC_PARAMETER
+from config.unit_templates import LOG_GROUP_PARAMETER, TOPIC_PARAMETER
 from core.alarm_model import Source
 from core.config_model import Account, GuardrailsConfig
 from core.contract import NAMESPACE
@@ -216,12 +216,16 @@ class AccountGuardrailsStack(cdk.Stack):
         if sink and sink.split(":")[3] == account.region and account.account_id != sink.split(":")[4]:
             observability_link(self, "ObservabilityLink", sink_arn=sink)
         # A split account's feature alarms and dashboards: one nested template per unit, rendered CDK-free.
+        values = {
+            TOPIC_PARAMETER: self.notifications.topic.topic_arn,
+            LOG_GROUP_PARAMETER: self.metering.log_group_name,
+        }
         self.units: dict[str, TemplateNestedStack] = {
             unit.id: TemplateNestedStack(
                 self,
                 unit.id,
                 template=unit.template,
-                parameters={TOPIC_PARAMETER: self.notifications.topic.topic_arn},
+                parameters={name: values[name] for name in unit.template.get("Parameters", {})},
             )
             for unit in self.layout.units
         }

@@ -39,4 +39,6 @@ class TemplateNestedStack(Construct):
             packaging=cdk.FileAssetPackaging.FILE,
             source_hash=digest,
         )
-        self.stack = cdk.CfnStack(self, "Stack", template_url=location.http_url, parameters=dict(parameters))
+        self.stack = cdk.CfnStack(
+            self, "Stack", template_url=location.http_url, parameters=dict(parameters) or None
+        )

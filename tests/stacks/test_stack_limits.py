@@ -119,3 +119,54 @@ def test_a_unit_that_still_exceeds_fails_validate_naming_the_field(example_data:
     (problem,) = info.value.problems
     assert problem.startswith("accounts[0].features: 200 features leave ")
     assert "GenAiGuardrails-prod's own template" in problem and "kill switches 600" in problem
+
+
+def test_stack_layout_nested_nests_a_small_account_and_its_dashboards_read_the_metered_log_group(
+    example_data: dict[str, Any],
+    example_app: SynthesizedApp,
+    synth_factory: Callable[[dict[str, Any]], SynthesizedApp],
+) -> None:
+    """`stack_layout: nested` on an account that fits one template: same alarms and dashboards, under the
+    same names, in nested templates; the dashboards query the log group the metering actually reads (with
+    `mode: create`, the logging custom resource's answer, known only at deploy time)."""
+    data = copy.deepcopy(example_data)
+    staging = next(a for a in data["accounts"] if a["name"] == "staging")
+    assert staging["invocation_logging"]["mode"] == "create"
+    staging["stack_layout"] = "nested"
+    config = check_rules(parse_config(data))
+    layout = account_layout(config, config.account("staging"))
+    assert layout.split and not layout.problems
+    app = synth_factory(data)
+    name = account_stack_name("staging")
+    parent, nested = app.templates[name], app.nested(name)
+    single = example_app.templates[name]
+
+    def cloudwatch_names(templates: list[dict[str, Any]]) -> list[str]:
+        return sorted(
+            r["Properties"].get("AlarmName") or r["Properties"]["DashboardName"]
+            for t in templates
+            for r in t["Resources"].values()
+            if r["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard")
+        )
+
+    assert cloudwatch_names([parent, *nested.values()]) == cloudwatch_names([single])
+    assert not [r for r in parent["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    # Where the one-template stack's dashboard body has the metered group, the parent passes the same value.
+    in_single = [
+        part
+        for r in single["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Dashboard" and isinstance(r["Properties"]["DashboardBody"], dict)
+        for part in r["Properties"]["DashboardBody"]["Fn::Join"][1]
+        if isinstance(part, dict)
+    ]
+    assert in_single and all(part == in_single[0] for part in in_single)
+    passed = [
+        r["Properties"]["Parameters"]["InvocationLogGroupName"]
+        for r in parent["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::Stack"
+        and "InvocationLogGroupName" in r["Properties"].get("Parameters", {})
+    ]
+    assert passed == [in_single[0]]
+    readers = [u for u in nested.values() if "InvocationLogGroupName" in u.get("Parameters", {})]
+    assert len(readers) == 1
+    assert "{{" not in json.dumps(readers[0])  # no placeholder left in any body
