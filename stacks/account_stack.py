@@ -28,7 +28,7 @@ from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
 from stacks.metering import BedrockInvocationMetering
-from stacks.nested_template import TemplateNestedStack
+from stacks.nested_template import NestedTemplateHost, TemplateNestedStack
 from stacks.notifications import GuardrailNotifications
 from stacks.observability import observability_link
 from stacks.price_refresh import PriceCatalogRefresh
@@ -216,19 +216,21 @@ class AccountGuardrailsStack(cdk.Stack):
         if sink and sink.split(":")[3] == account.region and account.account_id != sink.split(":")[4]:
             observability_link(self, "ObservabilityLink", sink_arn=sink)
         # A split account's feature alarms and dashboards: one nested template per unit, rendered CDK-free.
-        values = {
-            TOPIC_PARAMETER: self.notifications.topic.topic_arn,
-            LOG_GROUP_PARAMETER: self.metering.log_group_name,
-        }
-        self.units: dict[str, TemplateNestedStack] = {
-            unit.id: TemplateNestedStack(
-                self,
-                unit.id,
-                template=unit.template,
-                parameters={name: values[name] for name in unit.template.get("Parameters", {})},
-            )
-            for unit in self.layout.units
-        }
+        self.units: dict[str, TemplateNestedStack] = {}
+        if self.layout.units:
+            values = {
+                TOPIC_PARAMETER: self.notifications.topic.topic_arn,
+                LOG_GROUP_PARAMETER: self.metering.log_group_name,
+            }
+            host = NestedTemplateHost.of(self)
+            for unit in self.layout.units:
+                self.units[unit.id] = TemplateNestedStack(
+                    self,
+                    unit.id,
+                    template=unit.template,
+                    parameters={name: values[name] for name in unit.template.get("Parameters", {})},
+                    host=host,
+                )
         if self.layout.split:
             return
         # One template: the dashboards here, reading the log group the logging custom resource answers.

@@ -27,6 +27,7 @@ from stacks.baseline import (
     baseline_bucket_stack_name,
     baseline_stack_name,
 )
+from stacks.inference_profiles import tag_stack
 from stacks.monitoring_stack import MONITORING_STACK_NAME, MonitoringGuardrailsStack
 from stacks.nag import ACKNOWLEDGED, acknowledge, enable_nag
 from stacks.org_stack import OrgGuardrailsStack
@@ -109,7 +110,7 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
         description="GenAI cost guardrails: organization tag policy and cost allocation tags",
         synthesizer=stack_synthesizer(app),
     )
-    cdk.Tags.of(stacks[ORG_STACK_NAME]).add(TAG_ENVIRONMENT, MANAGEMENT_ENVIRONMENT)
+    tag_stack(stacks[ORG_STACK_NAME], TAG_ENVIRONMENT, MANAGEMENT_ENVIRONMENT)
     for account in config.accounts:
         name = account_stack_name(account.name)
         stack = AccountGuardrailsStack(
@@ -121,9 +122,9 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
             description=f"GenAI cost guardrails for account {account.name} ({account.environment})",
             synthesizer=stack_synthesizer(app),
         )
-        cdk.Tags.of(stack).add(TAG_ENVIRONMENT, account.environment)
+        tag_stack(stack, TAG_ENVIRONMENT, account.environment)
         for key, value in account.tags.items():
-            cdk.Tags.of(stack).add(key, value)
+            tag_stack(stack, key, value)
         stacks[name] = stack
     if org.baseline.enabled:  # the organization baseline: one code bucket and one StackSet per Region
         management = org.management_account_id
@@ -148,8 +149,8 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
             stack_set.add_dependency(bucket)
             stacks[bucket.stack_name] = bucket
             stacks[stack_set.stack_name] = stack_set
-            cdk.Tags.of(bucket).add(TAG_ENVIRONMENT, "management")
-            cdk.Tags.of(stack_set).add(TAG_ENVIRONMENT, "management")
+            tag_stack(bucket, TAG_ENVIRONMENT, "management")
+            tag_stack(stack_set, TAG_ENVIRONMENT, "management")
     if org.pipeline.enabled:  # the optional delivery pipeline: synth once, deploy the accounts in waves
         stacks[PIPELINE_STACK_NAME] = PipelineStack(
             app,
@@ -161,7 +162,7 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
             ),
             description="GenAI cost guardrails: CDK Pipelines, account stacks in waves",
         )
-        cdk.Tags.of(stacks[PIPELINE_STACK_NAME]).add(TAG_ENVIRONMENT, "management")
+        tag_stack(stacks[PIPELINE_STACK_NAME], TAG_ENVIRONMENT, "management")
     if org.monitoring_account_id:  # the optional organization overview dashboard
         stacks[MONITORING_STACK_NAME] = MonitoringGuardrailsStack(
             app,
@@ -170,10 +171,10 @@ def build_app(app: cdk.App, config: GuardrailsConfig) -> dict[str, cdk.Stack]:
             env=cdk.Environment(account=org.monitoring_account_id, region=org.region),
             description="GenAI cost guardrails: organization overview dashboard (cross-account metrics)",
         )
-        cdk.Tags.of(stacks[MONITORING_STACK_NAME]).add(TAG_ENVIRONMENT, MONITORING_ENVIRONMENT)
+        tag_stack(stacks[MONITORING_STACK_NAME], TAG_ENVIRONMENT, MONITORING_ENVIRONMENT)
     for each in stacks.values():
-        cdk.Tags.of(each).add(TAG_APPLICATION, SELF_APPLICATION)
-        cdk.Tags.of(each).add(TAG_WORKLOAD, SELF_APPLICATION)
+        tag_stack(each, TAG_APPLICATION, SELF_APPLICATION)
+        tag_stack(each, TAG_WORKLOAD, SELF_APPLICATION)
         acknowledge(each, ACKNOWLEDGED)
     enable_nag(app)
     return stacks

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrock as bedrock
-from constructs import Construct
+from constructs import Construct, IConstruct
 
-from core.config_model import Account
+from config.stack_limits import resource_tags
+from core.config_model import Account, Feature
 from core.inference_profiles import is_system_profile_id, profile_description, profile_name, profile_tags
 
-# Above the stack-wide `Tags.of(stack)` (priority 100), which would otherwise overwrite the feature's
-# Application / GenAI:Workload tags with the guardrail's own values.
-PROFILE_TAG_PRIORITY = 300
+PROFILE_TYPE = "AWS::Bedrock::ApplicationInferenceProfile"
+
+
+def tag_stack(scope: IConstruct, key: str, value: str) -> None:
+    """A stack-wide tag on every taggable resource below `scope` but the inference profiles (own_tags)."""
+    cdk.Tags.of(scope).add(key, value, exclude_resource_types=[PROFILE_TYPE])
+
+
+def own_tags(account: Account, feature: Feature) -> dict[str, str]:
+    """Every tag of a feature's profile: the stack's, then the feature's Application, GenAI:Workload and
+    GenAI:Model on top. Stack-wide tags skip this resource type (`tag_stack`), since they would
+    otherwise overwrite the feature's Application / GenAI:Workload with the guardrail's own values; the
+    profile carries them in its properties instead (no tag aspect, no jsii round trip per tag)."""
+    return {**resource_tags(account), **profile_tags(account, feature)}
 
 
 def model_source_arn(copy_from: str, pseudo: tuple[str, str, str] | None = None) -> str:
@@ -52,10 +64,8 @@ class FeatureInferenceProfiles(Construct):
                 model_source=bedrock.CfnApplicationInferenceProfile.InferenceProfileModelSourceProperty(
                     copy_from=model_source_arn(copy_from, pseudo)
                 ),
+                tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted(own_tags(account, feature).items())],
             )
-            tags = profile.cdk_tag_manager
-            for key, value in profile_tags(account, feature).items():
-                tags.set_tag(key, value, PROFILE_TAG_PRIORITY)
             self.profiles[feature.name] = profile
 
     def profile_arn(self, feature_name: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,21 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from config.unit_templates import template_text
+
+
+@dataclass(frozen=True)
+class NestedTemplateHost:
+    """Where a stack's nested templates go, read once per stack (each read is a jsii round trip)."""
+
+    outdir: Path
+    artifact_id: str
+    synthesizer: cdk.IStackSynthesizer
+
+    @classmethod
+    def of(cls, stack: cdk.Stack) -> NestedTemplateHost:
+        outdir = Path(cdk.Stage.of(stack).outdir)  # type: ignore[union-attr]
+        outdir.mkdir(parents=True, exist_ok=True)
+        return cls(outdir, stack.artifact_id, stack.synthesizer)
 
 
 class TemplateNestedStack(Construct):
@@ -25,16 +41,15 @@ class TemplateNestedStack(Construct):
         *,
         template: Mapping[str, Any],
         parameters: Mapping[str, str],
+        host: NestedTemplateHost | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
+        host = host or NestedTemplateHost.of(cdk.Stack.of(self))
         text = template_text(template).encode("utf-8")
         digest = hashlib.sha256(text).hexdigest()
-        outdir = Path(cdk.Stage.of(self).outdir)  # type: ignore[union-attr]
-        outdir.mkdir(parents=True, exist_ok=True)
-        self.template_file = f"{stack.artifact_id}.{construct_id}.{digest[:12]}.nested.template.json"
-        (outdir / self.template_file).write_bytes(text)
-        location = stack.synthesizer.add_file_asset(
+        self.template_file = f"{host.artifact_id}.{construct_id}.{digest[:12]}.nested.template.json"
+        (host.outdir / self.template_file).write_bytes(text)
+        location = host.synthesizer.add_file_asset(
             file_name=self.template_file,
             packaging=cdk.FileAssetPackaging.FILE,
             source_hash=digest,

@@ -60,6 +60,7 @@ class AccountStage(cdk.Stage):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         from stacks.account_stack import AccountGuardrailsStack  # the stage builds what the app builds
+        from stacks.inference_profiles import tag_stack
 
         stack = AccountGuardrailsStack(
             self,
@@ -70,9 +71,9 @@ class AccountStage(cdk.Stage):
             env=cdk.Environment(account=account.account_id, region=account.region),
             description=f"GenAI cost guardrails for account {account.name} ({account.environment})",
         )
-        cdk.Tags.of(stack).add(TAG_ENVIRONMENT, account.environment)
+        tag_stack(stack, TAG_ENVIRONMENT, account.environment)
         for key, value in account.tags.items():
-            cdk.Tags.of(stack).add(key, value)
+            tag_stack(stack, key, value)
 
 
 class PipelineStack(cdk.Stack):
