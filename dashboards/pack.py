@@ -41,23 +41,26 @@ class _Part:
     def __post_init__(self) -> None:
         self.bytes = len(json.dumps(_body([], self.start), separators=(",", ":")))
 
-    def fits(self, rows: Sequence[Row], limits: DashboardLimits) -> bool:
+    def measure(self, rows: Sequence[Row]) -> tuple[int, int, int]:
+        """(widgets, metrics, bytes) `rows` add when placed below this part's rows (a comma per widget)."""
         placed = stack(rows, top=self.top)
-        widgets = self.widgets + len(placed)
-        metrics = self.metrics + sum(widget_metric_count(w) for w in placed)
-        size = self.bytes + sum(_size(w) for w in placed) + len(placed)  # a comma per widget (bound)
+        metrics = sum(widget_metric_count(w) for w in placed)
+        return len(placed), metrics, sum(_size(w) for w in placed) + len(placed)
+
+    def fits(self, added: tuple[int, int, int], limits: DashboardLimits) -> bool:
+        widgets, metrics, size = added
         return (
-            widgets <= limits.max_widgets
-            and metrics <= limits.max_metrics_per_dashboard
-            and size <= limits.max_body_bytes
+            self.widgets + widgets <= limits.max_widgets
+            and self.metrics + metrics <= limits.max_metrics_per_dashboard
+            and self.bytes + size <= limits.max_body_bytes
         )
 
-    def add(self, rows: Sequence[Row]) -> None:
-        placed = stack(rows, top=self.top)
+    def add(self, rows: Sequence[Row], added: tuple[int, int, int] | None = None) -> None:
+        widgets, metrics, size = added or self.measure(rows)
         self.rows.extend(rows)
-        self.widgets += len(placed)
-        self.metrics += sum(widget_metric_count(w) for w in placed)
-        self.bytes += sum(_size(w) for w in placed) + len(placed)
+        self.widgets += widgets
+        self.metrics += metrics
+        self.bytes += size
         self.top += height(rows)
 
 
@@ -75,13 +78,15 @@ def pack(
     parts: list[_Part] = [_Part(start)]
     for section in sections:
         rows = list(section)
-        if parts[-1].rows and not parts[-1].fits(rows, limits):
+        added = parts[-1].measure(rows)
+        if parts[-1].rows and not parts[-1].fits(added, limits):
             parts.append(_Part(start))
             parts[-1].add([continuation(len(parts))])
-        parts[-1].add(rows)
+            added = parts[-1].measure(rows)  # placed lower on the new part: positions differ
+        parts[-1].add(rows, added)
         # Per-widget limits (metrics, alarms per widget, grid) and the totals, checked on the section.
         problems = violations(_body(rows, start), limits)
-        if not problems and not parts[-1].fits([], limits):
+        if not problems and not parts[-1].fits((0, 0, 0), limits):
             problems = violations(_body(parts[-1].rows, start), limits)
         if problems:
             raise ValueError(
