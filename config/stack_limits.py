@@ -119,8 +119,12 @@ def account_stack_plan(
     tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
     every: list[AlarmDefinition | ServiceHealthAlarm] = [*alarm_set.alarms, *alarm_set.service_health]
     alarm_bytes = sum(_alarm_bytes(a, tag_bytes) for a in every)
+    # Sized with the group's name where the layout's dashboards hold LOG_GROUP_PLACEHOLDER.
+    log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
     dashboard_bytes = sum(
-        len(json.dumps(json.dumps(d.body, separators=(",", ":")))) + ALARM_ENVELOPE_BYTES for d in dashboards
+        len(json.dumps(json.dumps(d.body, separators=(",", ":"))).replace(LOG_GROUP_PLACEHOLDER, log_group))
+        + ALARM_ENVELOPE_BYTES
+        for d in dashboards
     )
     others = sum(resources.values()) - resources["alarms"] - resources["dashboards"]
     size = BASE_TEMPLATE_BYTES + alarm_bytes + dashboard_bytes + (PER_RESOURCE_BYTES + tag_bytes) * others
@@ -344,18 +348,17 @@ def account_layout(config: GuardrailsConfig, account: Account) -> AccountLayout:
         return cached[1]
     name = account_stack_name(account.name)
     alarm_set = build_alarm_set(config, account)
+    # The dashboards hold a placeholder for the invocation log group: the group metered is known at deploy
+    # time (the stack puts its value in, a nested unit takes it as a parameter).
+    dashboards = account_dashboards(account, alarm_set, LOG_GROUP_PLACEHOLDER)
     single: StackPlan | None = None
     if account.stack_layout == "auto":
-        log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
-        dashboards = account_dashboards(account, alarm_set, log_group)
         single = account_stack_plan(config, account, name, alarm_set=alarm_set, dashboards=dashboards)
         if single.resource_count > MAX_RESOURCES or single.template_bytes > MAX_TEMPLATE_BYTES:
             single = None
     if single is not None:
         layout = AccountLayout(name, False, single, (), alarm_set, tuple(dashboards))
     else:
-        # Nested units' dashboards take the log group as a parameter: the group metered is known at deploy.
-        dashboards = account_dashboards(account, alarm_set, LOG_GROUP_PLACEHOLDER)
         units, problems = _split_units(account, alarm_set, dashboards)
         parent = _split_parent(config, account, alarm_set, name, len(units))
         if parent.resource_count > MAX_RESOURCES or parent.template_bytes > MAX_TEMPLATE_BYTES:

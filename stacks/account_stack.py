@@ -234,10 +234,9 @@ class AccountGuardrailsStack(cdk.Stack):
         if self.layout.split:
             return
         # One template: the dashboards here, reading the log group the logging custom resource answers.
-        self.dashboards = GuardrailDashboards.for_account(
+        self.dashboards = GuardrailDashboards(
             self,
             "Dashboards",
-            account=account,
-            alarm_set=self.alarms.definitions,
+            dashboards=self.layout.dashboards,
             log_group_name=self.metering.log_group_name,
         )

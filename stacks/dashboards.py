@@ -11,42 +11,28 @@ from collections.abc import Sequence
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from core.alarm_model import AccountAlarmSet
-from core.config_model import Account
-from dashboards import Dashboard, account_dashboards
-from dashboards.limits import DEFAULT, DashboardLimits
+from config.unit_templates import LOG_GROUP_PLACEHOLDER
+from dashboards import Dashboard
 
 
 class GuardrailDashboards(Construct):
+    """`log_group_name`: the invocation log group the metering reads, put where a body holds
+    LOG_GROUP_PLACEHOLDER (a deploy-time value when the logging custom resource answers it)."""
+
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
         dashboards: Sequence[Dashboard],
+        log_group_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboards: dict[str, cloudwatch.CfnDashboard] = {}
         for each in dashboards:
+            body = json.dumps(each.body, separators=(",", ":"))
+            if log_group_name is not None:
+                body = body.replace(LOG_GROUP_PLACEHOLDER, log_group_name)
             self.dashboards[each.name] = cloudwatch.CfnDashboard(
-                self,
-                each.name,
-                dashboard_name=each.name,
-                dashboard_body=json.dumps(each.body, separators=(",", ":")),
+                self, each.name, dashboard_name=each.name, dashboard_body=body
             )
-
-    @classmethod
-    def for_account(
-        cls,
-        scope: Construct,
-        construct_id: str,
-        *,
-        account: Account,
-        alarm_set: AccountAlarmSet,
-        log_group_name: str,
-        limits: DashboardLimits = DEFAULT,
-    ) -> GuardrailDashboards:
-        """Every dashboard of one account, its alarm widgets listing every alarm of `alarm_set`."""
-        return cls(
-            scope, construct_id, dashboards=account_dashboards(account, alarm_set, log_group_name, limits)
-        )
