@@ -45,7 +45,7 @@ def _parameters(template: dict[str, Any]) -> list[dict[str, str]]:
 
 
 # moto's CloudFormation skips the alarms (with this warning): the next test checks them against CloudWatch.
-@pytest.mark.filterwarnings("ignore:Tried to parse AWS::CloudWatch::Alarm")
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS")
 def test_every_unit_deploys_and_its_dashboards_query_the_group_passed_in(
     staging_nested: AccountLayout, aws: None
 ) -> None:
