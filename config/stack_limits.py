@@ -107,10 +107,10 @@ def account_stack_plan(
     dashboards: list[Dashboard] | None = None,
 ) -> StackPlan:
     """The one-template layout's plan (every resource of the account in one stack)."""
+    log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
     if alarm_set is None:
         alarm_set = build_alarm_set(config, account)
     if dashboards is None:
-        log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
         dashboards = account_dashboards(account, alarm_set, log_group)
     resources = _resources(config, account, alarm_set, len(dashboards))
     if sum(resources.values()) > MAX_RESOURCES:  # split anyway: the size bound is not needed
@@ -120,7 +120,6 @@ def account_stack_plan(
     every: list[AlarmDefinition | ServiceHealthAlarm] = [*alarm_set.alarms, *alarm_set.service_health]
     alarm_bytes = sum(_alarm_bytes(a, tag_bytes) for a in every)
     # Sized with the group's name where the layout's dashboards hold LOG_GROUP_PLACEHOLDER.
-    log_group = account.invocation_logging.log_group_name or DEFAULT_INVOCATION_LOG_GROUP
     dashboard_bytes = sum(
         len(json.dumps(json.dumps(d.body, separators=(",", ":"))).replace(LOG_GROUP_PLACEHOLDER, log_group))
         + ALARM_ENVELOPE_BYTES

@@ -15,30 +15,13 @@ from constructs import Construct
 
 from config.stack_limits import resource_tags
 from core import contract as c
-from core.alarm_definitions import build_alarm_set
-from core.alarm_model import AccountAlarmSet, AlarmDefinition, ServiceHealthAlarm, ServiceMetric, Source
-from core.config_model import Account, GuardrailsConfig
-from stacks.feature_alarms import FeatureCostAlarms, FeatureTokenAlarms, metric_alarm
+from core.alarm_model import AccountAlarmSet, ServiceHealthAlarm, ServiceMetric, Source
+from core.config_model import Account
+from stacks.feature_alarms import AlarmFamily, FeatureCostAlarms, FeatureTokenAlarms
 
 
-class AccountHealthAlarms(Construct):
+class AccountHealthAlarms(AlarmFamily):
     """Unattributed share, unpriced and malformed records: alarms on the metered data, paging directly."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        definitions: tuple[AlarmDefinition, ...],
-        topic: sns.ITopic,
-        tags: Mapping[str, str],
-    ) -> None:
-        super().__init__(scope, construct_id)
-        self.definitions = definitions
-        topic_arn = topic.topic_arn
-        self.alarms: dict[str, cdk.CfnResource] = {
-            d.key: metric_alarm(self, d, topic_arn, tags) for d in definitions
-        }
 
 
 def _enum_name(api_value: str) -> str:
@@ -116,26 +99,25 @@ class ServiceHealthAlarms(Construct):
 
 
 class GuardrailAlarms(Construct):
-    """Builds the account's alarm definitions once and hands each family to its construct."""
+    """Hands each family of the account's alarm definitions (the stack's layout built them) to its
+    construct."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        config: GuardrailsConfig,
         account: Account,
+        alarm_set: AccountAlarmSet,
         topic: sns.ITopic,
         functions: Mapping[Source, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         feature_alarms: bool = True,
-        alarm_set: AccountAlarmSet | None = None,
     ) -> None:
         """`feature_alarms=False`: only the account health alarms here (a split account's feature alarms
-        live in its nested templates); their construct paths, so logical ids, stay the same. `alarm_set`:
-        the account's definitions when the caller has them already (the stack's layout built them)."""
+        live in its nested templates); their construct paths, so logical ids, stay the same."""
         super().__init__(scope, construct_id)
-        self.definitions: AccountAlarmSet = alarm_set or build_alarm_set(config, account)
+        self.definitions: AccountAlarmSet = alarm_set
         defs = self.definitions
         tags = resource_tags(account)
         self.health = AccountHealthAlarms(

@@ -202,13 +202,12 @@ class AccountGuardrailsStack(cdk.Stack):
         self.alarms = GuardrailAlarms(
             self,
             "Alarms",
-            config=config,
             account=account,
+            alarm_set=self.layout.alarm_set,
             topic=self.notifications.topic,
             functions=functions,
             dead_letter_queue=self.metering.dead_letter_queue,
             feature_alarms=not self.layout.split,
-            alarm_set=self.layout.alarm_set,
         )
 
         # Cross-account observability: a link to the monitoring account's sink, in the sink's Region.

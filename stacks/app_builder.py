@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -66,10 +67,11 @@ def new_app(outdir: str | None = None, context: dict[str, Any] | None = None) ->
     return cdk.App(outdir=outdir, context={**CLI_CONTEXT, **cdk_json_context(), **(context or {})})
 
 
-# CDK validates every template with its built-in CloudFormation validation engine (WebAssembly) unless
-# CDK_VALIDATION=false; starting that engine takes about two seconds of Node time. One instance per process,
-# as CDK's own default plugin does.
-_VALIDATION_ENGINE: list[cdk.CloudFormationValidatePlugin] = []
+@functools.cache
+def _validation_engine() -> cdk.CloudFormationValidatePlugin:
+    """CDK's built-in CloudFormation validation (WebAssembly): about two seconds of Node time to start, so
+    one instance per process, as CDK's own default plugin is."""
+    return cdk.CloudFormationValidatePlugin()
 
 
 def start_validation_engine(app: cdk.App) -> None:
@@ -79,9 +81,7 @@ def start_validation_engine(app: cdk.App) -> None:
     templates are checked the same way, and `CDK_VALIDATION=false` still turns validation off."""
     if os.environ.get("CDK_VALIDATION") == "false":
         return
-    if not _VALIDATION_ENGINE:
-        _VALIDATION_ENGINE.append(cdk.CloudFormationValidatePlugin())
-    cdk.Validations.of(app).add_plugins(_VALIDATION_ENGINE[0])
+    cdk.Validations.of(app).add_plugins(_validation_engine())
 
 
 def stack_synthesizer(app: cdk.App) -> cdk.IStackSynthesizer | None:

@@ -31,8 +31,9 @@ def metric_alarm(
     )
 
 
-class _AlarmFamily(Construct):
-    """Base: the alarms of one family, by definition key (`.alarms`)."""
+class AlarmFamily(Construct):
+    """Base: the alarms of one family, by definition key (`.alarms`); the family classes below and the
+    account health alarms (stacks/account_alarms.py) are its kinds."""
 
     def __init__(
         self,
@@ -51,9 +52,9 @@ class _AlarmFamily(Construct):
         }
 
 
-class FeatureCostAlarms(_AlarmFamily):
+class FeatureCostAlarms(AlarmFamily):
     """Hourly limit (rolling hour) and daily budget (rolling 24 hours) per feature."""
 
 
-class FeatureTokenAlarms(_AlarmFamily):
+class FeatureTokenAlarms(AlarmFamily):
     """The static tokens-per-request ceiling, where config sets one."""
