@@ -6,10 +6,11 @@ same `new_app` with cdk.json's context and one empty stack: Python start, import
 runtime, one synth) and `python app.py -c config=<that file>` (what `make synth` runs: validation, every
 stack, cdk-nag, the assembly on disk). Alternating keeps both under the same load on a shared machine; the
 medians and their ratio are printed (the goal is at most 3x), and the same config with every account on
-`stack_layout: nested` in the same rounds. Also one account of 200 features in 8
-applications. `--profile` adds where the time goes: Python (cProfile, top functions) and Node (a V8 CPU
-profile of the jsii runtime, by package). Run: `.venv/bin/python bench/synth_time.py [--rounds N]
-[--profile]` (part of `make bench`); figures in docs/performance.md.
+`stack_layout: single` (one template each, what `auto` keeps up to ONE_TEMPLATE_MAX_FEATURES) in the
+same rounds. Also one account of 200 features in 8 applications. `--profile` adds where the time goes:
+Python (cProfile, top functions) and Node (a V8 CPU profile of the jsii runtime, by package).
+Run: `.venv/bin/python bench/synth_time.py [--rounds N] [--profile]` (part of `make bench`); figures in
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -127,9 +128,9 @@ def main() -> int:
         tmp = Path(tmp_name)
         org = tmp / "organization.yaml"
         org.write_text(yaml.safe_dump(organization_config(args.accounts, args.features)))
-        nested = tmp / "organization-nested.yaml"
-        nested.write_text(
-            yaml.safe_dump(organization_config(args.accounts, args.features, stack_layout="nested"))
+        single = tmp / "organization-single.yaml"
+        single.write_text(
+            yaml.safe_dump(organization_config(args.accounts, args.features, stack_layout="single"))
         )
         big = tmp / "one-account-200.yaml"
         big.write_text(yaml.safe_dump(organization_config(1, 200)))
@@ -137,18 +138,18 @@ def main() -> int:
         timed(empty_argv, tmp / "warm")  # the jsii cache and the OS file cache, once
         empty: list[float] = []
         full: list[float] = []
-        split: list[float] = []
+        one: list[float] = []
         for n in range(args.rounds):
             empty.append(timed(empty_argv, tmp / f"empty{n}"))
             full.append(timed([python, "app.py", "-c", f"config={org}"], tmp / f"org{n}"))
-            split.append(timed([python, "app.py", "-c", f"config={nested}"], tmp / f"nested{n}"))
+            one.append(timed([python, "app.py", "-c", f"config={single}"], tmp / f"single{n}"))
             print(
                 f"round {n + 1}: empty app {empty[-1]:.1f} s, organization {full[-1]:.1f} s, "
-                f"with stack_layout nested {split[-1]:.1f} s",
+                f"with stack_layout single {one[-1]:.1f} s",
                 flush=True,
             )
         e = statistics.median(empty)
-        for label, times, outdir in (("", full, "org0"), (", stack_layout nested", split, "nested0")):
+        for label, times, outdir in (("", full, "org0"), (", stack_layout single", one, "single0")):
             f = statistics.median(times)
             templates, most, largest = template_limits(tmp / outdir)
             print(

@@ -54,7 +54,7 @@ def write_ledger(path: Path, records: Iterable[StackRecord]) -> None:
 @dataclass(frozen=True)
 class LedgerReport:
     orphans: list[StackRecord]
-    newly_nested: list[StackRecord]
+    moved: list[StackRecord]  # recorded with the other layout (one template / nested); as synthesized now
 
     def messages(self, ledger: Path, config: Path) -> list[str]:
         out = []
@@ -65,12 +65,17 @@ class LedgerReport:
                 f"  {record.destroy_command()}\n"
                 f"  then: genai-guardrails forget-stack {config} {record.name}"
             )
-        for record in self.newly_nested:
+        for record in self.moved:
+            now, before, keep = (
+                ("nested stacks", "one template", "single")
+                if record.nested
+                else ("one template", "nested stacks", "nested")
+            )
             out.append(
-                f"warning: stack {record.name} now keeps its feature alarms and dashboards in nested "
-                "stacks; alarms and dashboards keep their names, so deploy it once and check that "
-                f"`aws cloudwatch describe-alarms --alarm-name-prefix {record.name}-` lists them all "
-                "(README, Rolling out to an organization: moving into nested stacks)"
+                f"warning: stack {record.name} now puts its feature alarms and dashboards in {now}; {ledger} "
+                f"recorded {before}. If it is deployed that way, CloudFormation will refuse the deploy "
+                f"before changing anything (the layout guard): set stack_layout: {keep} for its account to "
+                "keep the deployed layout (README, Rolling out to an organization: moving into nested stacks)"
             )
         return out
 
@@ -79,13 +84,11 @@ def reconcile(path: Path, current: Mapping[str, StackRecord]) -> LedgerReport:
     """Compare the app's stacks with the ledger, then record the app's stacks (orphans stay recorded)."""
     recorded = read_ledger(path)
     orphans = [r for name, r in sorted(recorded.items()) if name not in current]
-    nested = [
-        r
-        for name, r in sorted(current.items())
-        if r.nested and name in recorded and not recorded[name].nested
+    moved = [
+        r for name, r in sorted(current.items()) if name in recorded and r.nested != recorded[name].nested
     ]
     write_ledger(path, [*current.values(), *orphans])
-    return LedgerReport(orphans, nested)
+    return LedgerReport(orphans, moved)
 
 
 def forget(path: Path, names: Iterable[str]) -> list[str]:

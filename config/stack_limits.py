@@ -4,14 +4,16 @@
 built from (alarm definitions, dashboard bodies) plus a table of what each construct creates, and bounds
 the template size from above. Tests compare both with synthesized templates, so the table stays true.
 
-`account_layout` decides where everything goes. An account that fits one template keeps the one-template
-layout (what it always had, so a deployed stack never sees its resources move), unless its config says
-`stack_layout: nested`. A larger account, or one that asks for it, is split: its own template keeps the
+`account_layout` decides where everything goes. An account of at most ONE_TEMPLATE_MAX_FEATURES features
+that fits one template keeps the one-template layout (what the first releases deployed), unless its config
+says `stack_layout: nested`; `single` keeps it at any count. A larger account, or one that asks for it, is
+split: its own template keeps the
 account-wide parts (key, topic, metering, evaluator, budgets, inference profiles, kill switches, account
 health alarms) and nests one template per application (its features' alarms, its dashboards; `-2`, `-3`...
 when one application alone exceeds a template) plus one for the account dashboards. The nested templates
 are rendered here, CDK-free (config/unit_templates.py):
-their sizes are exact, and synth writes these very templates.
+their sizes are exact, and synth writes these very templates. A split account's own template also holds a
+layout guard (stacks/layout_guard.py), one resource.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from config.unit_templates import (
 )
 from core.alarm_definitions import build_alarm_set
 from core.alarm_model import AccountAlarmSet, AlarmDefinition, ServiceHealthAlarm
-from core.config_model import Account, GuardrailsConfig
+from core.config_model import ONE_TEMPLATE_MAX_FEATURES, Account, GuardrailsConfig
 from core.naming import SELF_APPLICATION, TAG_APPLICATION, TAG_ENVIRONMENT, TAG_WORKLOAD, account_stack_name
 from dashboards import Dashboard, account_dashboards
 from dashboards.account import application_dashboard_name
@@ -326,6 +328,7 @@ def _split_parent(
     resources["alarms"] = len(health)
     resources["dashboards"] = 0
     resources["nested stacks"] = NESTED_STACK * units
+    resources["layout guard"] = 1
     tag_bytes = sum(len(json.dumps({"Key": k, "Value": v})) + 2 for k, v in account.tags.items())
     others = sum(resources.values()) - resources["alarms"]
     size = (
@@ -351,12 +354,24 @@ def account_layout(config: GuardrailsConfig, account: Account) -> AccountLayout:
     # time (the stack puts its value in, a nested unit takes it as a parameter).
     dashboards = account_dashboards(account, alarm_set, LOG_GROUP_PLACEHOLDER)
     single: StackPlan | None = None
-    if account.stack_layout == "auto":
+    if account.stack_layout == "single" or (
+        account.stack_layout == "auto" and len(account.features) <= ONE_TEMPLATE_MAX_FEATURES
+    ):
         single = account_stack_plan(config, account, name, alarm_set=alarm_set, dashboards=dashboards)
-        if single.resource_count > MAX_RESOURCES or single.template_bytes > MAX_TEMPLATE_BYTES:
+        fits = single.resource_count <= MAX_RESOURCES and single.template_bytes <= MAX_TEMPLATE_BYTES
+        if not fits and account.stack_layout == "auto":
             single = None
     if single is not None:
-        layout = AccountLayout(name, False, single, (), alarm_set, tuple(dashboards))
+        problems: list[str] = []
+        if single.resource_count > MAX_RESOURCES or single.template_bytes > MAX_TEMPLATE_BYTES:
+            problems.append(
+                f"stack_layout single: {len(account.features)} features need {single.resource_count} "
+                f"resources (about {single.template_bytes:,} bytes) in stack {name}'s one template; "
+                f"CloudFormation allows {MAX_RESOURCES} resources and {MAX_TEMPLATE_BYTES:,} bytes: fewer "
+                "features in this account, or stack_layout auto for nested stacks (a deployed one-template "
+                "stack cannot move in place: README, Moving into nested stacks)"
+            )
+        layout = AccountLayout(name, False, single, (), alarm_set, tuple(dashboards), tuple(problems))
     else:
         units, problems = _split_units(account, alarm_set, dashboards)
         parent = _split_parent(config, account, alarm_set, name, len(units))

@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 # AWS Budgets allows 10 notifications per budget, each with 1 SNS and up to 10 email subscribers.
 MAX_BUDGET_NOTIFICATIONS = 10
 MAX_EMAIL_SUBSCRIBERS = 10
+# `stack_layout: auto` keeps one template up to this many features: every account the one-template
+# releases could deploy (they stopped near 46 features, at 1 MB) keeps its layout; larger ones go nested,
+# which also synthesizes faster.
+ONE_TEMPLATE_MAX_FEATURES = 50
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (
     1,
@@ -813,13 +817,15 @@ class Account(StrictModel):
     tags: dict[str, str] = Field(
         default_factory=dict, description="Extra tags on every resource of the stack."
     )
-    stack_layout: Literal["auto", "nested"] = Field(
+    stack_layout: Literal["auto", "single", "nested"] = Field(
         default="auto",
         description=(
-            "auto: one template while the account fits CloudFormation's 500 resources and 1 MB, nested "
-            "stacks for its feature alarms and dashboards beyond that. nested: nested stacks from the start "
-            "(faster synth, and nothing moves when the account grows). Choose nested before the first "
-            "deploy: a deployed one-template stack switched to nested moves its alarms and dashboards."
+            f"auto: one template up to {ONE_TEMPLATE_MAX_FEATURES} features (while it fits "
+            "CloudFormation's 500 resources and 1 MB), nested stacks for the feature alarms and dashboards "
+            "beyond. single: one template at any count (validate says when it no longer fits). nested: "
+            "nested stacks from the start (faster synth). A deployed stack keeps its layout: CloudFormation "
+            "refuses a deploy that would move its alarms and dashboards between layouts (README, Moving "
+            "into nested stacks)."
         ),
     )
 

@@ -14,7 +14,7 @@ from config.unit_templates import LOG_GROUP_PARAMETER, TOPIC_PARAMETER
 from core.alarm_model import Source
 from core.config_model import Account, GuardrailsConfig
 from core.contract import NAMESPACE
-from core.naming import account_stack_name, alarm_name_prefix
+from core.naming import account_stack_name, alarm_name_prefix, dashboard_name
 from core.runtime_config import build_runtime_config
 from stacks.account_alarms import GuardrailAlarms
 from stacks.anomaly_detection import BedrockAnomalyDetection
@@ -27,6 +27,7 @@ from stacks.evaluator import BudgetEvaluator
 from stacks.inference_profiles import FeatureInferenceProfiles, output_id
 from stacks.kill_switch import GuardrailKillSwitches
 from stacks.lambda_code import lambda_code
+from stacks.layout_guard import DASHBOARDS_CONSTRUCT_ID, layout_guard
 from stacks.metering import BedrockInvocationMetering
 from stacks.nested_template import NestedTemplateHost, TemplateNestedStack
 from stacks.notifications import GuardrailNotifications
@@ -231,11 +232,12 @@ class AccountGuardrailsStack(cdk.Stack):
                     host=host,
                 )
         if self.layout.split:
+            self.layout_guard = layout_guard(self, account_dashboard=dashboard_name(account.name))
             return
         # One template: the dashboards here, reading the log group the logging custom resource answers.
         self.dashboards = GuardrailDashboards(
             self,
-            "Dashboards",
+            DASHBOARDS_CONSTRUCT_ID,
             dashboards=self.layout.dashboards,
             log_group_name=self.metering.log_group_name,
         )

@@ -12,7 +12,9 @@ import pytest
 
 from config.loader import ConfigError, check_rules, parse_config
 from config.stack_limits import MAX_RESOURCES, MAX_TEMPLATE_BYTES, account_layout, account_stack_plan
-from core.naming import account_stack_name
+from core.config_model import ONE_TEMPLATE_MAX_FEATURES
+from core.naming import account_stack_name, dashboard_name
+from stacks.layout_guard import GUARD_TYPE
 from tests.conftest import SynthesizedApp, many_features
 
 
@@ -107,6 +109,36 @@ def test_two_hundred_features_fit_in_nested_templates_as_planned(
     } == set(health)
 
 
+@pytest.mark.parametrize(
+    ("features", "stack_layout", "split"),
+    [
+        (ONE_TEMPLATE_MAX_FEATURES, None, False),
+        (ONE_TEMPLATE_MAX_FEATURES + 1, None, True),
+        (ONE_TEMPLATE_MAX_FEATURES + 10, "single", False),
+        (3, "nested", True),
+    ],
+)
+def test_where_an_account_goes_by_layout_and_size(
+    example_data: dict[str, Any], features: int, stack_layout: str | None, split: bool
+) -> None:
+    data = many_features(example_data, features)
+    if stack_layout is not None:
+        data["accounts"][0]["stack_layout"] = stack_layout
+    config = check_rules(parse_config(data))
+    layout = account_layout(config, config.accounts[0])
+    assert (layout.split, layout.problems) == (split, ())
+
+
+def test_single_past_one_template_fails_validate_saying_what_fits(example_data: dict[str, Any]) -> None:
+    data = many_features(example_data, 200)
+    data["accounts"][0]["stack_layout"] = "single"
+    with pytest.raises(ConfigError) as info:
+        check_rules(parse_config(data))
+    (problem,) = info.value.problems
+    assert problem.startswith("accounts[0].features: stack_layout single: 200 features need ")
+    assert "500 resources" in problem and "stack_layout auto" in problem
+
+
 def test_a_unit_that_still_exceeds_fails_validate_naming_the_field(example_data: dict[str, Any]) -> None:
     """Inference profiles, budgets and kill switches stay in the account's own template (their ARNs are
     what applications call): 200 kill switches cannot fit it, and validate says so before synth."""
@@ -151,6 +183,16 @@ def test_stack_layout_nested_nests_a_small_account_and_its_dashboards_read_the_m
 
     assert cloudwatch_names([parent, *nested.values()]) == cloudwatch_names([single])
     assert not [r for r in parent["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    # The layout guard holds the logical id of the one-template account dashboard with another type:
+    # CloudFormation refuses a change set that changes a type: neither layout deploys over the other.
+    (account_dashboard,) = [
+        logical_id
+        for logical_id, r in single["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Dashboard"
+        and r["Properties"]["DashboardName"] == dashboard_name("staging")
+    ]
+    assert parent["Resources"][account_dashboard]["Type"] == GUARD_TYPE
+    assert [k for k, r in parent["Resources"].items() if r["Type"] == GUARD_TYPE] == [account_dashboard]
     # Where the one-template stack's dashboard body has the metered group, the parent passes the same value.
     in_single = [
         part
