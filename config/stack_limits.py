@@ -7,13 +7,11 @@ the template size from above. Tests compare both with synthesized templates, so 
 `account_layout` decides where everything goes. An account of at most ONE_TEMPLATE_MAX_FEATURES features
 that fits one template keeps the one-template layout (what the first releases deployed), unless its config
 says `stack_layout: nested`; `single` keeps it at any count. A larger account, or one that asks for it, is
-split: its own template keeps the
-account-wide parts (key, topic, metering, evaluator, budgets, inference profiles, kill switches, account
-health alarms) and nests one template per application (its features' alarms, its dashboards; `-2`, `-3`...
-when one application alone exceeds a template) plus one for the account dashboards. The nested templates
-are rendered here, CDK-free (config/unit_templates.py):
-their sizes are exact, and synth writes these very templates. A split account's own template also holds a
-layout guard (stacks/layout_guard.py), one resource.
+split: its own template keeps the account-wide parts (key, topic, metering, evaluator, budgets, inference
+profiles, kill switches, account health alarms) and a layout guard (stacks/layout_guard.py), and nests one
+template per application (its features' alarms, its dashboards; `-2`, `-3`... when one application alone
+exceeds a template) plus one for the account dashboards. The nested templates are rendered here, CDK-free
+(config/unit_templates.py): their sizes are exact, and synth writes these very templates.
 """
 
 from __future__ import annotations
@@ -354,6 +352,7 @@ def account_layout(config: GuardrailsConfig, account: Account) -> AccountLayout:
     # time (the stack puts its value in, a nested unit takes it as a parameter).
     dashboards = account_dashboards(account, alarm_set, LOG_GROUP_PLACEHOLDER)
     single: StackPlan | None = None
+    fits = True
     if account.stack_layout == "single" or (
         account.stack_layout == "auto" and len(account.features) <= ONE_TEMPLATE_MAX_FEATURES
     ):
@@ -363,7 +362,7 @@ def account_layout(config: GuardrailsConfig, account: Account) -> AccountLayout:
             single = None
     if single is not None:
         problems: list[str] = []
-        if single.resource_count > MAX_RESOURCES or single.template_bytes > MAX_TEMPLATE_BYTES:
+        if not fits:
             problems.append(
                 f"stack_layout single: {len(account.features)} features need {single.resource_count} "
                 f"resources (about {single.template_bytes:,} bytes) in stack {name}'s one template; "
