@@ -49,6 +49,7 @@ def organization_data(example_data: dict[str, Any]) -> dict[str, Any]:
 def pipeline_data(example_data: dict[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(example_data)
     data["accounts"][2]["region"] = "us-east-1"  # the pipeline deploys the accounts of its own Region
+    data["accounts"][0]["stack_layout"] = "nested"  # its nested templates must reach the pipeline's assets
     data["organization"]["pipeline"] = {
         "enabled": True,
         "source": {"connection_arn": CONNECTION, "repository": "acme/genai-guardrails"},
@@ -231,6 +232,26 @@ def test_pipeline_deploys_the_accounts_in_waves_with_approvals(pipeline_app: Syn
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     roles = json.dumps(template.find_resources("AWS::IAM::Policy"))
     assert "cdk-hnb659fds-deploy-role-222222222222-us-east-1" in roles
+
+
+def test_the_pipeline_publishes_a_nested_accounts_templates(pipeline_app: SynthesizedApp) -> None:
+    """A nested account deployed by the pipeline: its stage's asset manifest (what the Assets stage
+    publishes) holds every nested template, and each nested stack points at one of them by its hash."""
+    (stage,) = pipeline_app.outdir.glob("assembly-GenAiGuardrails-Pipeline-prod-prod")
+    (manifest,) = stage.glob("*.assets.json")
+    files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    nested = {p.name for p in stage.glob("*.nested.template.json")}
+    assert len(nested) >= 2 and nested <= {f["source"]["path"] for f in files.values()}
+    (parent,) = [p for p in stage.glob("*.template.json") if not p.name.endswith(".nested.template.json")]
+    resources = json.loads(parent.read_text(encoding="utf-8"))["Resources"]
+    urls = [
+        json.dumps(r["Properties"]["TemplateURL"])
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudFormation::Stack"
+    ]
+    assert len(urls) == len(nested)
+    published = {h for h, f in files.items() if f["source"]["path"] in nested}
+    assert {next(h for h in published if f"/{h}.json" in url) for url in urls} == published
 
 
 def test_monitoring_account_sink_and_organization_dashboard(org_app: SynthesizedApp) -> None:
