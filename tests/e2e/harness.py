@@ -146,6 +146,16 @@ class Emulator:
                 self.process.wait(timeout=10)
         self.process = None
 
+    def stop_and_release(self) -> None:
+        """Stop, then wait (up to 5 s) until the port is free again: a test module leaves nothing behind."""
+        port = self.port
+        self.stop()
+        for _ in range(50):
+            if port_is_free(port):
+                break
+            time.sleep(0.1)
+        assert port_is_free(port), f"port {port} still in use after the emulator stopped"
+
     def account_keys(self, account_id: str) -> tuple[str, str]:
         """A new IAM user's access key in `account_id`: moto maps each access key to its account."""
         iam = boto3.client(

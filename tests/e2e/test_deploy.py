@@ -64,7 +64,6 @@ from tests.e2e.harness import (
     assert_ok,
     cli_argv,
     cli_environment,
-    port_is_free,
     python_subprocess_env,
     readme_commands,
     resources_of,
@@ -192,7 +191,6 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     spool.mkdir()
     emulator = Emulator(tmp / "emulator.log", spool)
     emulator.start()
-    port = emulator.port
     try:
         profiles = {}
         for command in [c for c in commands if c.verb == "bootstrap"]:
@@ -204,12 +202,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
         env = cli_environment(emulator.endpoint, write_aws_files(profiles, tmp))
         yield E2E(tmp, emulator, profiles, env, commands)
     finally:
-        emulator.stop()
-        for _ in range(50):
-            if port_is_free(port):
-                break
-            time.sleep(0.1)
-        assert port_is_free(port), f"port {port} still in use after the emulator stopped"
+        emulator.stop_and_release()
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,6 @@ from tests.e2e.harness import (
     Profile,
     assert_ok,
     cli_environment,
-    port_is_free,
     resources_of,
     run_cli,
     stack_environments,
@@ -224,7 +223,6 @@ def org_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgE2E]:
     config.write_text(yaml.safe_dump(organization_config(), sort_keys=False), encoding="utf-8")
     emulator = Emulator(tmp / "emulator.log")
     emulator.start()
-    port = emulator.port
     try:
         profiles: dict[str, Profile] = {}
         for command in [c for c in commands if c.verb == "bootstrap"]:
@@ -237,12 +235,7 @@ def org_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgE2E]:
         assembly = tmp / "cdk.out"
         yield OrgE2E(tmp, emulator, profiles, commands, assembly)
     finally:
-        emulator.stop()
-        for _ in range(50):
-            if port_is_free(port):
-                break
-            time.sleep(0.1)
-        assert port_is_free(port), f"port {port} still in use after the emulator stopped"
+        emulator.stop_and_release()
 
 
 @pytest.fixture(scope="module")
