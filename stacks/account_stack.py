@@ -48,6 +48,11 @@ class AccountGuardrailsStack(cdk.Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # A synthesizer given from Python is bound lazily (CDK binds a copy, which jsii hands back as the
+        # unbound original); nested templates add their assets from Python, so bind it now, as the
+        # baseline stack does.
+        if kwargs.get("synthesizer") is not None:
+            kwargs["synthesizer"].bind(self)
         self.account_config = account
         # Where everything goes (config/stack_limits.py): one template, or nested templates per unit.
         self.layout = layout or account_layout(config, account)

@@ -242,7 +242,8 @@ class BaselineStackSetStack(cdk.Stack):
         bucket = code_bucket_name(organization.management_account_id, region)
         synthesizer = _code_bucket_synthesizer(scope, bucket)
         super().__init__(scope, construct_id, synthesizer=synthesizer, **kwargs)
-        # A synthesizer given from Python is bound lazily; assets are added below, so bind it now.
+        # A synthesizer given from Python is bound lazily (CDK binds a copy, which jsii hands back as the
+        # unbound original); assets are added below from Python, so bind it now.
         synthesizer.bind(self)
         baseline = organization.baseline
         outdir = Path(scope.outdir)

@@ -28,22 +28,7 @@ class NestedTemplateHost:
     def of(cls, stack: cdk.Stack) -> NestedTemplateHost:
         outdir = Path(cdk.Stage.of(stack).outdir)  # type: ignore[union-attr]
         outdir.mkdir(parents=True, exist_ok=True)
-        return cls(outdir, stack.artifact_id, bound_synthesizer(stack))
-
-
-def bound_synthesizer(stack: cdk.Stack) -> cdk.IStackSynthesizer:
-    """The stack's synthesizer, able to add assets from Python. CDK binds a synthesizer made in Python
-    (`-c synthesizer=cli`) through a copy (`Object.create`) that jsii hands back to Python as the unbound
-    original; binding the original to the same stack makes its assets land in the asset manifest it shares
-    with that copy. A synthesizer CDK made itself comes back bound."""
-    synthesizer = stack.synthesizer
-    if isinstance(synthesizer, cdk.CliCredentialsStackSynthesizer):
-        try:
-            synthesizer.bind(stack)
-        except RuntimeError as exc:
-            if "StackSynthesizerOneStack" not in str(exc):  # bound here already
-                raise
-    return synthesizer
+        return cls(outdir, stack.artifact_id, stack.synthesizer)
 
 
 class TemplateNestedStack(Construct):
